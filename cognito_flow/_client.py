@@ -1,0 +1,496 @@
+"""CognitoAuthClient: the thin async shell around the sans-IO core.
+
+This is the only module that awaits aiobotocore. Its loop asks the core
+(``_flow.SignIn``) what to do next, does it, and feeds the outcome back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import inspect
+import json
+import logging
+from collections.abc import AsyncIterator, Mapping
+from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import botocore.exceptions
+
+from . import srp
+from ._devices import DeviceStore, RememberedDevice
+from ._flow import Call, Compute, FlowConfig, SignIn, parse_answers
+from ._models import AuthenticationResult, AuthFlow, Challenge
+from ._registry import Handler, HandlerRegistry
+from .exceptions import (
+    CognitoFlowError,
+    ConfigurationError,
+    DeviceNotFoundError,
+    HandlerError,
+    ServiceError,
+    TransportError,
+    UnexpectedResponseError,
+    UnhandledChallengeError,
+    error_for_service,
+    redact,
+)
+
+if TYPE_CHECKING:
+    from types_aiobotocore_cognito_idp import CognitoIdentityProviderClient
+
+__all__ = ["ChallengeContext", "CognitoAuthClient"]
+
+logger = logging.getLogger("cognito_flow")
+
+_executor: ThreadPoolExecutor | None = None
+
+
+def _default_executor() -> ThreadPoolExecutor:
+    # One thread for all SRP maths: the work holds the GIL anyway, and a
+    # single worker that yields between slices keeps the event loop's wait for
+    # the GIL short (see srp.py).
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cognito-flow-srp")
+    return _executor
+
+
+@attrs.frozen
+class ChallengeContext:
+    """What a handler may want besides the challenge itself.
+
+    Attributes:
+        client: the CognitoAuthClient running the sign-in.
+        round: how many challenges this sign-in (or resume) has seen so far.
+        flow: the AuthFlow the sign-in started with ("" on resume).
+        client_metadata: the ClientMetadata sent with every call.
+    """
+
+    client: CognitoAuthClient
+    round: int
+    flow: str
+    client_metadata: Mapping[str, str] | None = attrs.field(default=None, repr=False)
+
+
+def _as_registry(handlers: HandlerRegistry | Mapping[str, Handler] | None) -> HandlerRegistry:
+    if handlers is None:
+        return HandlerRegistry()
+    if isinstance(handlers, HandlerRegistry):
+        return handlers
+    if isinstance(handlers, Mapping):
+        return HandlerRegistry(handlers=dict(handlers))
+    raise ConfigurationError(
+        f"handlers must be a HandlerRegistry or a mapping, not {type(handlers).__name__}"
+    )
+
+
+def _check_metadata(client_metadata: object) -> Mapping[str, str] | None:
+    if client_metadata is None:
+        return None
+    if not isinstance(client_metadata, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in client_metadata.items()
+    ):
+        raise ConfigurationError("client_metadata must be a mapping of strings to strings")
+    return dict(client_metadata)
+
+
+def _token_claims(token: str) -> dict[str, Any]:
+    """The claims of a JWT, unverified: only used to name the user we stored."""
+    try:
+        payload = token.split(".")[1]
+        payload += "=" * (-len(payload) % 4)
+        claims = json.loads(base64.urlsafe_b64decode(payload))
+    except (IndexError, ValueError) as exc:
+        raise UnexpectedResponseError("the access token is not a JWT") from exc
+    if not isinstance(claims, dict):
+        raise UnexpectedResponseError("the access token's payload is not an object")
+    return claims
+
+
+@attrs.define(repr=False)
+class CognitoAuthClient:
+    """Signs users into one Cognito app client.
+
+    Pass an aiobotocore ``cognito-idp`` client you own, or use
+    ``CognitoAuthClient.connect(...)`` to have one created and closed for you.
+    One instance serves any number of concurrent sign-ins.
+
+    Args:
+        idp: an aiobotocore ``cognito-idp`` client.
+        user_pool_id: e.g. ``"eu-west-1_AbC123"``.
+        client_id: the app client id.
+        client_secret: the app client secret, if it has one (SECRET_HASH is
+            then computed for every call).
+        admin: True for AdminInitiateAuth / AdminRespondToAuthChallenge (IAM
+            credentials); False for the public InitiateAuth /
+            RespondToAuthChallenge.
+        max_rounds: the loop guard: challenges one sign-in may see.
+        device_store: where remembered devices are kept; None turns device
+            tracking off.
+        remember_devices: mark newly confirmed devices as remembered.
+        device_name: the DeviceName sent to ConfirmDevice.
+        totp_issuer: the issuer in the ``otpauth://`` URI of MFA_SETUP.
+        executor: where SRP maths runs (default: one shared worker thread).
+    """
+
+    _idp: CognitoIdentityProviderClient = attrs.field(alias="idp")
+    user_pool_id: str = attrs.field(kw_only=True)
+    client_id: str = attrs.field(kw_only=True)
+    _client_secret: str | None = attrs.field(default=None, kw_only=True, alias="client_secret")
+    admin: bool = attrs.field(default=True, kw_only=True)
+    max_rounds: int = attrs.field(default=10, kw_only=True)
+    device_store: DeviceStore | None = attrs.field(default=None, kw_only=True)
+    remember_devices: bool = attrs.field(default=True, kw_only=True)
+    device_name: str = attrs.field(default="cognito_flow", kw_only=True)
+    totp_issuer: str = attrs.field(default="Amazon Cognito", kw_only=True)
+    _executor: Executor | None = attrs.field(default=None, kw_only=True, alias="executor")
+    _config: FlowConfig = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.admin, bool):
+            raise ConfigurationError("admin must be True or False")
+        self._config = FlowConfig(
+            user_pool_id=self.user_pool_id,
+            client_id=self.client_id,
+            client_secret=self._client_secret,
+            admin=self.admin,
+            max_rounds=self.max_rounds,
+            totp_issuer=self.totp_issuer,
+        )
+
+    def __repr__(self) -> str:
+        api = "admin" if self.admin else "public"
+        secret = ", with client secret" if self._client_secret else ""
+        return (
+            f"<CognitoAuthClient pool={self.user_pool_id} client={self.client_id} "
+            f"api={api}{secret}>"
+        )
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def connect(
+        cls,
+        *,
+        user_pool_id: str,
+        client_id: str,
+        client_secret: str | None = None,
+        admin: bool = True,
+        endpoint_url: str | None = None,
+        region_name: str | None = None,
+        session: Any = None,
+        config: Any = None,
+        **options: Any,
+    ) -> AsyncIterator[CognitoAuthClient]:
+        """Create an aiobotocore client, yield a CognitoAuthClient on it, close it.
+
+        ``region_name`` defaults to the pool id's region; ``session`` is an
+        ``aiobotocore.session.AioSession`` (a new one by default); ``config`` an
+        ``AioConfig``; other keyword arguments go to the constructor.
+        """
+        import aiobotocore.session
+
+        if not isinstance(user_pool_id, str) or "_" not in user_pool_id:
+            raise ConfigurationError(
+                "user_pool_id must look like '<region>_<id>', e.g. 'eu-west-1_AbC123'"
+            )
+        aio_session = session or aiobotocore.session.get_session()
+        async with aio_session.create_client(
+            "cognito-idp",
+            region_name=region_name or user_pool_id.split("_", 1)[0],
+            endpoint_url=endpoint_url,
+            config=config,
+        ) as idp:
+            yield cls(
+                idp,
+                user_pool_id=user_pool_id,
+                client_id=client_id,
+                client_secret=client_secret,
+                admin=admin,
+                **options,
+            )
+
+    # -- public API ---------------------------------------------------------
+
+    async def authenticate(
+        self,
+        username: str,
+        password: str | None = None,
+        *,
+        handlers: HandlerRegistry | Mapping[str, Handler] | None = None,
+        flow: AuthFlow | str | None = None,
+        client_metadata: Mapping[str, str] | None = None,
+        preferred_challenge: str | None = None,
+    ) -> AuthenticationResult:
+        """Sign in and answer every challenge with ``handlers`` until tokens arrive.
+
+        Raises ``UnhandledChallengeError`` (whose ``.challenge`` can be resumed)
+        when a challenge has no handler.
+        """
+        step = await self.start(
+            username,
+            password,
+            handlers=handlers,
+            flow=flow,
+            client_metadata=client_metadata,
+            preferred_challenge=preferred_challenge,
+        )
+        if isinstance(step, Challenge):
+            raise UnhandledChallengeError(step)
+        return step
+
+    async def start(
+        self,
+        username: str,
+        password: str | None = None,
+        *,
+        handlers: HandlerRegistry | Mapping[str, Handler] | None = None,
+        flow: AuthFlow | str | None = None,
+        client_metadata: Mapping[str, str] | None = None,
+        preferred_challenge: str | None = None,
+    ) -> Challenge | AuthenticationResult:
+        """Sign in, answering challenges that have a handler; stop at the first that has none.
+
+        Returns the tokens, or the pending ``Challenge`` for the caller to
+        answer later with ``resume()`` (keep it with ``to_dict()``).
+        """
+        registry = _as_registry(handlers)
+        metadata = _check_metadata(client_metadata)
+        device = await self._load_device(username)
+        while True:
+            sign_in = SignIn(self._config, device=device, client_metadata=metadata)
+            event = sign_in.initiate(
+                username, password, flow, preferred_challenge=preferred_challenge
+            )
+            try:
+                return await self._drive(sign_in, event, registry)
+            except DeviceNotFoundError:
+                if device is None:
+                    raise
+                # The service forgot the device (it was deleted or expired):
+                # forget it too and sign in as from a new device.
+                logger.info("remembered device is unknown to the service; dropping it")
+                await self._forget_device(username)
+                device = None
+
+    async def resume(
+        self,
+        challenge: Challenge,
+        answers: Mapping[str, str],
+        *,
+        handlers: HandlerRegistry | Mapping[str, Handler] | None = None,
+        client_metadata: Mapping[str, str] | None = None,
+    ) -> Challenge | AuthenticationResult:
+        """Answer a challenge returned by ``start()`` and carry on as ``start()`` does."""
+        registry = _as_registry(handlers)
+        metadata = _check_metadata(client_metadata)
+        device = None
+        if isinstance(challenge, Challenge) and challenge.device_key is not None:
+            device = await self._load_device(challenge.username)
+            if device is None or device.device_key != challenge.device_key:
+                raise ConfigurationError(
+                    "this challenge belongs to a sign-in with a remembered device "
+                    "that the device store no longer has"
+                )
+        sign_in = SignIn(self._config, device=device, client_metadata=metadata)
+        event = sign_in.resume(challenge, answers)
+        try:
+            return await self._drive(sign_in, event, registry, answering=challenge)
+        except DeviceNotFoundError:
+            if device is not None:
+                await self._forget_device(challenge.username)
+            raise
+
+    async def refresh(
+        self,
+        refresh_token: str,
+        *,
+        username: str | None = None,
+        client_metadata: Mapping[str, str] | None = None,
+    ) -> AuthenticationResult:
+        """New access and id tokens from a refresh token (REFRESH_TOKEN_AUTH).
+
+        ``username`` is needed when the app client has a secret (for
+        SECRET_HASH) and to send the remembered device's DEVICE_KEY.
+        """
+        metadata = _check_metadata(client_metadata)
+        device = await self._load_device(username) if username else None
+        sign_in = SignIn(self._config, device=device, client_metadata=metadata)
+        event: Any = sign_in.refresh(refresh_token, username)
+        result = await self._drive(sign_in, event, HandlerRegistry())
+        if not isinstance(result, AuthenticationResult):
+            raise UnexpectedResponseError(f"refresh answered with a {result.name} challenge")
+        return result
+
+    # -- the loop -------------------------------------------------------------
+
+    async def _drive(
+        self,
+        sign_in: SignIn,
+        event: Any,
+        registry: HandlerRegistry,
+        *,
+        answering: Challenge | None = None,
+    ) -> Challenge | AuthenticationResult:
+        rounds = 0
+        while True:
+            if isinstance(event, Call):
+                try:
+                    response = await self._send(event)
+                except ServiceError as exc:
+                    sign_in.failed()
+                    if answering is not None and exc.challenge is None:
+                        # A wrong code often leaves the Session usable: hand the
+                        # challenge back so the caller can try again.
+                        exc.challenge = answering
+                    raise
+                event = sign_in.receive(response)
+                answering = None
+            elif isinstance(event, Compute):
+                event = sign_in.computed(await self._run(event))
+            elif isinstance(event, AuthenticationResult):
+                logger.debug("sign-in complete (flow %s)", sign_in.flow or "resume")
+                await self._confirm_new_device(event)
+                return event
+            elif isinstance(event, Challenge):
+                rounds += 1
+                logger.debug("challenge %s (round %d)", event.name, rounds)
+                handler = registry.get(event.name)
+                if handler is None:
+                    return event
+                context = ChallengeContext(self, rounds, sign_in.flow, sign_in.client_metadata)
+                answers = await self._ask(handler, event, context)
+                answering = event
+                event = sign_in.answer(event, answers)
+            else:  # pragma: no cover - the core returns nothing else
+                raise UnexpectedResponseError(f"unknown step {type(event).__name__}")
+
+    async def _ask(
+        self, handler: Handler, challenge: Challenge, context: ChallengeContext
+    ) -> dict[str, str]:
+        name = getattr(handler, "__qualname__", None) or type(handler).__name__
+        try:
+            result: Any = handler(challenge, context)
+            if inspect.isawaitable(result):
+                result = await result
+        except CognitoFlowError:
+            raise
+        except Exception as exc:
+            # The handler's own message may quote what the user typed, so only
+            # its type is repeated here; the exception stays as __cause__.
+            raise HandlerError(
+                f"the handler {name} for {challenge.name} raised {type(exc).__name__}",
+                challenge_name=challenge.name,
+                handler=name,
+            ) from exc
+        try:
+            return parse_answers(challenge.name, result)
+        except ConfigurationError as exc:
+            raise HandlerError(
+                f"the handler {name} returned bad answers: {exc}",
+                challenge_name=challenge.name,
+                handler=name,
+            ) from None
+
+    async def _run(self, compute: Compute) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor or _default_executor(), compute.fn)
+
+    async def _send(self, call: Call) -> Mapping[str, Any]:
+        logger.debug("-> %s", call.api_name)
+        method = getattr(self._idp, call.operation)
+        try:
+            response: Mapping[str, Any] = await method(**call.params)
+        except botocore.exceptions.ClientError as exc:
+            error = exc.response.get("Error", {})
+            code = str(error.get("Code", "Unknown"))
+            message = str(error.get("Message", ""))
+            translated = error_for_service(
+                code,
+                message,
+                operation=call.api_name,
+                secrets=call.secrets,
+                with_device=call.has_device,
+            )
+            # Scrub the botocore error as well: it travels on as __cause__ and
+            # ends up in logged tracebacks.
+            if message:
+                error["Message"] = translated.message
+            exc.args = tuple(
+                redact(arg, call.secrets) if isinstance(arg, str) else arg for arg in exc.args
+            )
+            logger.debug("<- %s %s", call.api_name, code)
+            raise translated from exc
+        except botocore.exceptions.ParamValidationError as exc:
+            raise ConfigurationError(
+                f"{call.api_name} parameters were refused by botocore's validation"
+            ) from exc
+        except botocore.exceptions.BotoCoreError as exc:
+            raise TransportError(f"{call.api_name} failed: {type(exc).__name__}") from exc
+        logger.debug("<- %s ok", call.api_name)
+        return response
+
+    # -- remembered devices -----------------------------------------------------
+
+    async def _load_device(self, username: str | None) -> RememberedDevice | None:
+        if self.device_store is None or not isinstance(username, str) or not username:
+            return None
+        return await self.device_store.get(self.user_pool_id, username)
+
+    async def _forget_device(self, username: str) -> None:
+        if self.device_store is not None:
+            await self.device_store.delete(self.user_pool_id, username)
+
+    async def _confirm_new_device(self, result: AuthenticationResult) -> None:
+        metadata = result.new_device_metadata
+        if metadata is None or self.device_store is None:
+            return
+        claims = _token_claims(result.access_token)
+        username = claims.get("username") or claims.get("cognito:username")
+        if not isinstance(username, str) or not username:
+            raise UnexpectedResponseError("the access token names no username")
+        verifier = await self._run(
+            Compute(
+                lambda: srp.device_verifier(
+                    device_group_key=metadata.device_group_key,
+                    device_key=metadata.device_key,
+                ),
+                "device-verifier",
+            )
+        )
+        token = result.access_token
+        secrets_ = frozenset({token, verifier.password})
+        await self._send(
+            Call(
+                "confirm_device",
+                {
+                    "AccessToken": token,
+                    "DeviceKey": metadata.device_key,
+                    "DeviceSecretVerifierConfig": {
+                        "PasswordVerifier": verifier.verifier_b64,
+                        "Salt": verifier.salt_b64,
+                    },
+                    "DeviceName": self.device_name,
+                },
+                secrets_,
+            )
+        )
+        if self.remember_devices:
+            await self._send(
+                Call(
+                    "update_device_status",
+                    {
+                        "AccessToken": token,
+                        "DeviceKey": metadata.device_key,
+                        "DeviceRememberedStatus": "remembered",
+                    },
+                    secrets_,
+                )
+            )
+        await self.device_store.put(
+            self.user_pool_id,
+            username,
+            RememberedDevice(metadata.device_key, metadata.device_group_key, verifier.password),
+        )
+        logger.debug("confirmed and stored a new device")

@@ -1,0 +1,319 @@
+"""Value classes: what the service said, in a shape that is safe to log and to keep.
+
+Every class here is frozen. Fields that hold secrets (Session, tokens, the TOTP
+seed) are left out of ``repr`` so that a stray ``logger.debug("%r", challenge)``
+cannot leak them.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from .exceptions import InvalidChallengeError, UnexpectedResponseError
+
+__all__ = [
+    "AuthFlow",
+    "AuthenticationResult",
+    "Challenge",
+    "ChallengeName",
+    "NewDeviceMetadata",
+]
+
+
+class ChallengeName(enum.StrEnum):
+    """The challenges Cognito can send (``ChallengeNameType`` of the service model).
+
+    Every API of this library also accepts a plain string, so a challenge that
+    this enum does not know yet still flows through.
+    """
+
+    NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
+    SMS_MFA = "SMS_MFA"
+    SOFTWARE_TOKEN_MFA = "SOFTWARE_TOKEN_MFA"
+    EMAIL_OTP = "EMAIL_OTP"
+    SELECT_MFA_TYPE = "SELECT_MFA_TYPE"
+    MFA_SETUP = "MFA_SETUP"
+    PASSWORD_VERIFIER = "PASSWORD_VERIFIER"
+    CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"
+    DEVICE_SRP_AUTH = "DEVICE_SRP_AUTH"
+    DEVICE_PASSWORD_VERIFIER = "DEVICE_PASSWORD_VERIFIER"
+    ADMIN_NO_SRP_AUTH = "ADMIN_NO_SRP_AUTH"
+    SELECT_CHALLENGE = "SELECT_CHALLENGE"
+    SMS_OTP = "SMS_OTP"
+    PASSWORD = "PASSWORD"
+    PASSWORD_SRP = "PASSWORD_SRP"
+    WEB_AUTHN = "WEB_AUTHN"
+
+
+class AuthFlow(enum.StrEnum):
+    """The ``AuthFlow`` values of InitiateAuth / AdminInitiateAuth."""
+
+    USER_SRP_AUTH = "USER_SRP_AUTH"
+    REFRESH_TOKEN_AUTH = "REFRESH_TOKEN_AUTH"
+    REFRESH_TOKEN = "REFRESH_TOKEN"
+    CUSTOM_AUTH = "CUSTOM_AUTH"
+    ADMIN_NO_SRP_AUTH = "ADMIN_NO_SRP_AUTH"
+    USER_PASSWORD_AUTH = "USER_PASSWORD_AUTH"
+    ADMIN_USER_PASSWORD_AUTH = "ADMIN_USER_PASSWORD_AUTH"
+    USER_AUTH = "USER_AUTH"
+
+
+def _frozen_str_mapping(value: Mapping[str, Any] | None) -> Mapping[str, str]:
+    """Copy ``value`` into a read-only mapping of strings.
+
+    The service model says ChallengeParameters is a map of strings, but some
+    peers (moto among them) send a JSON list for ``MFAS_CAN_SETUP``; such a value
+    is re-encoded as the JSON string the real service sends.
+    """
+    if value is None:
+        return MappingProxyType({})
+    if not isinstance(value, Mapping):
+        raise InvalidChallengeError(
+            f"challenge parameters must be a mapping, not {type(value).__name__}"
+        )
+    out: dict[str, str] = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise InvalidChallengeError(
+                f"challenge parameter names must be strings, not {type(key).__name__}"
+            )
+        if isinstance(item, str):
+            out[key] = item
+        elif isinstance(item, (list, tuple, dict, bool, int, float)):
+            out[key] = json.dumps(item)
+        else:
+            raise InvalidChallengeError(
+                f"challenge parameter {key!r} has an unsupported type {type(item).__name__}"
+            )
+    return MappingProxyType(out)
+
+
+def _str_tuple(value: Iterable[Any] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise InvalidChallengeError("available_challenges must be a list of names")
+    items = tuple(value)
+    if not all(isinstance(item, str) for item in items):
+        raise InvalidChallengeError("available_challenges must be a list of strings")
+    return items
+
+
+def _parameters_repr(parameters: Mapping[str, str]) -> str:
+    # Values can be secret (a TOTP seed, a WebAuthn challenge); names are not.
+    return f"<{len(parameters)} parameters: {', '.join(sorted(parameters))}>"
+
+
+def _json_list(raw: str | None) -> tuple[str, ...]:
+    if not raw:
+        return ()
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        # Some peers send a bare comma-separated list.
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    if isinstance(value, str):
+        return (value,)
+    raise InvalidChallengeError("expected a JSON list of names in a challenge parameter")
+
+
+@attrs.frozen(kw_only=True)
+class Challenge:
+    """A challenge the service is waiting for an answer to.
+
+    It carries everything needed to answer it later, in another process even:
+    ``to_dict()`` gives plain JSON-able data and ``Challenge.from_dict()`` reads
+    it back, so a web backend can keep it between two requests. Keep that data
+    server-side (it holds the Session); send only ``name`` and the parameters
+    the UI needs to the browser.
+
+    Attributes:
+        name: the ChallengeName (a plain string when the enum does not know it).
+        parameters: ChallengeParameters as sent by the service, read-only, plus
+            ``SECRET_CODE`` and ``OTPAUTH_URI`` on an MFA_SETUP challenge whose
+            authenticator secret the library has already fetched.
+        session: the single-use Session value to answer with; never in repr.
+        username: the canonical user name the next answer is sent for
+            (USER_ID_FOR_SRP, or USERNAME, where the service gave one).
+        available_challenges: AvailableChallenges (choice-based sign-in).
+        device_key: the remembered device this sign-in runs with, if any.
+    """
+
+    name: str = attrs.field(converter=str)
+    parameters: Mapping[str, str] = attrs.field(
+        factory=dict, converter=_frozen_str_mapping, repr=_parameters_repr
+    )
+    session: str | None = attrs.field(default=None, repr=False)
+    username: str
+    available_challenges: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    device_key: str | None = None
+
+    @property
+    def delivery_medium(self) -> str | None:
+        """CODE_DELIVERY_DELIVERY_MEDIUM (``SMS`` or ``EMAIL``), if the service said."""
+        return self.parameters.get("CODE_DELIVERY_DELIVERY_MEDIUM")
+
+    @property
+    def destination(self) -> str | None:
+        """CODE_DELIVERY_DESTINATION, the masked phone number or address."""
+        return self.parameters.get("CODE_DELIVERY_DESTINATION")
+
+    @property
+    def mfas_can_choose(self) -> tuple[str, ...]:
+        """MFAS_CAN_CHOOSE of SELECT_MFA_TYPE, parsed from its JSON list."""
+        return _json_list(self.parameters.get("MFAS_CAN_CHOOSE"))
+
+    @property
+    def mfas_can_setup(self) -> tuple[str, ...]:
+        """MFAS_CAN_SETUP of MFA_SETUP, parsed from its JSON list."""
+        return _json_list(self.parameters.get("MFAS_CAN_SETUP"))
+
+    @property
+    def required_attributes(self) -> tuple[str, ...]:
+        """requiredAttributes of NEW_PASSWORD_REQUIRED, without the ``userAttributes.`` prefix."""
+        names = _json_list(self.parameters.get("requiredAttributes"))
+        return tuple(name.removeprefix("userAttributes.") for name in names)
+
+    @property
+    def user_attributes(self) -> Mapping[str, Any]:
+        """userAttributes of NEW_PASSWORD_REQUIRED, parsed from JSON."""
+        raw = self.parameters.get("userAttributes")
+        if not raw:
+            return MappingProxyType({})
+        try:
+            value = json.loads(raw)
+        except ValueError as exc:
+            raise InvalidChallengeError("userAttributes is not valid JSON") from exc
+        if not isinstance(value, dict):
+            raise InvalidChallengeError("userAttributes is not a JSON object")
+        return MappingProxyType(value)
+
+    @property
+    def credential_request_options(self) -> str | None:
+        """CREDENTIAL_REQUEST_OPTIONS of WEB_AUTHN: JSON for ``navigator.credentials.get``."""
+        return self.parameters.get("CREDENTIAL_REQUEST_OPTIONS")
+
+    @property
+    def secret_code(self) -> str | None:
+        """The authenticator secret of a pending TOTP MFA_SETUP (a secret: do not log it)."""
+        return self.parameters.get("SECRET_CODE")
+
+    @property
+    def otpauth_uri(self) -> str | None:
+        """The ``otpauth://totp/...`` URI of a pending TOTP MFA_SETUP, for a QR code."""
+        return self.parameters.get("OTPAUTH_URI")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able data that ``from_dict`` turns back into this challenge."""
+        return {
+            "name": self.name,
+            "parameters": dict(self.parameters),
+            "session": self.session,
+            "username": self.username,
+            "available_challenges": list(self.available_challenges),
+            "device_key": self.device_key,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Challenge:
+        """Rebuild a challenge from ``to_dict()`` output, checking every field."""
+        if not isinstance(data, Mapping):
+            raise InvalidChallengeError(
+                f"Challenge.from_dict() needs a mapping, not {type(data).__name__}"
+            )
+        unknown = set(data) - {
+            "name",
+            "parameters",
+            "session",
+            "username",
+            "available_challenges",
+            "device_key",
+        }
+        if unknown:
+            raise InvalidChallengeError(
+                f"Challenge.from_dict() got unknown keys: {', '.join(sorted(unknown))}"
+            )
+        for key in ("name", "username"):
+            if not isinstance(data.get(key), str) or not data[key]:
+                raise InvalidChallengeError(
+                    f"Challenge.from_dict() needs {key!r} as a non-empty string"
+                )
+        for key in ("session", "device_key"):
+            if data.get(key) is not None and not isinstance(data[key], str):
+                raise InvalidChallengeError(
+                    f"Challenge.from_dict(): {key!r} must be a string or None"
+                )
+        return cls(
+            name=data["name"],
+            parameters=data.get("parameters") or {},
+            session=data.get("session"),
+            username=data["username"],
+            available_challenges=data.get("available_challenges") or (),
+            device_key=data.get("device_key"),
+        )
+
+
+@attrs.frozen
+class NewDeviceMetadata:
+    """The device Cognito created during this sign-in (device tracking)."""
+
+    device_key: str
+    device_group_key: str
+
+
+def _opt_str(value: Any, name: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise UnexpectedResponseError(f"AuthenticationResult.{name} is not a string")
+
+
+@attrs.frozen(kw_only=True)
+class AuthenticationResult:
+    """The tokens that end a sign-in. No token ever appears in ``repr``."""
+
+    access_token: str = attrs.field(repr=False)
+    id_token: str | None = attrs.field(repr=False)
+    refresh_token: str | None = attrs.field(default=None, repr=False)
+    expires_in: int
+    token_type: str = "Bearer"
+    new_device_metadata: NewDeviceMetadata | None = None
+
+    @classmethod
+    def from_response(cls, data: Mapping[str, Any]) -> AuthenticationResult:
+        """Build from the service's ``AuthenticationResult`` member."""
+        if not isinstance(data, Mapping):
+            raise UnexpectedResponseError("AuthenticationResult is not an object")
+        access = data.get("AccessToken")
+        if not isinstance(access, str) or not access:
+            raise UnexpectedResponseError("AuthenticationResult has no AccessToken")
+        expires = data.get("ExpiresIn", 3600)
+        if isinstance(expires, bool) or not isinstance(expires, int):
+            raise UnexpectedResponseError("AuthenticationResult.ExpiresIn is not an integer")
+        device: NewDeviceMetadata | None = None
+        raw_device = data.get("NewDeviceMetadata")
+        if raw_device is not None:
+            if not isinstance(raw_device, Mapping):
+                raise UnexpectedResponseError("NewDeviceMetadata is not an object")
+            key = raw_device.get("DeviceKey")
+            group = raw_device.get("DeviceGroupKey")
+            if not isinstance(key, str) or not isinstance(group, str):
+                raise UnexpectedResponseError(
+                    "NewDeviceMetadata needs DeviceKey and DeviceGroupKey strings"
+                )
+            device = NewDeviceMetadata(key, group)
+        return cls(
+            access_token=access,
+            id_token=_opt_str(data.get("IdToken"), "IdToken"),
+            refresh_token=_opt_str(data.get("RefreshToken"), "RefreshToken"),
+            expires_in=expires,
+            token_type=_opt_str(data.get("TokenType"), "TokenType") or "Bearer",
+            new_device_metadata=device,
+        )

@@ -1,0 +1,456 @@
+"""The sans-IO core, driven step by step with plain dicts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cognito_flow import (
+    AuthenticationResult,
+    AuthFlow,
+    Challenge,
+    ChallengeName,
+    CodeMismatchError,
+    CognitoFlowError,
+    ConfigurationError,
+    TooManyChallengesError,
+    UnexpectedResponseError,
+)
+from cognito_flow._devices import RememberedDevice
+from cognito_flow._flow import Call, Compute, FlowConfig, SignIn, secret_hash
+
+POOL = "eu-west-1_AbC123"
+CLIENT = "client-id"
+SECRET = "client-secret-value"
+TOKENS = {"AccessToken": "a.b.c", "IdToken": "i.d.t", "RefreshToken": "r", "ExpiresIn": 3600}
+
+
+def config(**kw: Any) -> FlowConfig:
+    kw.setdefault("user_pool_id", POOL)
+    kw.setdefault("client_id", CLIENT)
+    return FlowConfig(**kw)
+
+
+def challenge_response(name: str, session: str, **params: str) -> dict[str, Any]:
+    return {"ChallengeName": name, "Session": session, "ChallengeParameters": params}
+
+
+def test_admin_password_flow_builds_the_initiate_call() -> None:
+    """ADMIN_USER_PASSWORD_AUTH sends USERNAME and PASSWORD to AdminInitiateAuth."""
+    sign_in = SignIn(config())
+    call = sign_in.initiate("alice", "pw")
+    assert isinstance(call, Call)
+    assert call.operation == "admin_initiate_auth"
+    assert call.params == {
+        "ClientId": CLIENT,
+        "UserPoolId": POOL,
+        "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+        "AuthParameters": {"USERNAME": "alice", "PASSWORD": "pw"},
+    }
+    assert "pw" in call.secrets
+
+
+def test_public_password_flow_has_no_pool_id() -> None:
+    """USER_PASSWORD_AUTH on the public API goes to InitiateAuth without UserPoolId."""
+    sign_in = SignIn(config(admin=False))
+    call = sign_in.initiate("alice", "pw", AuthFlow.USER_PASSWORD_AUTH)
+    assert isinstance(call, Call)
+    assert call.operation == "initiate_auth"
+    assert "UserPoolId" not in call.params
+
+
+def test_tokens_end_the_flow() -> None:
+    """An AuthenticationResult response becomes an AuthenticationResult."""
+    sign_in = SignIn(config())
+    sign_in.initiate("alice", "pw")
+    result = sign_in.receive({"AuthenticationResult": TOKENS})
+    assert isinstance(result, AuthenticationResult)
+    assert result.access_token == "a.b.c"
+    assert result.refresh_token == "r"
+    assert result.expires_in == 3600
+
+
+def test_secret_hash_uses_the_username_of_each_request() -> None:
+    """SECRET_HASH follows the canonical USERNAME the service returned."""
+    sign_in = SignIn(config(client_secret=SECRET))
+    call = sign_in.initiate("alice@example.com", "pw")
+    assert isinstance(call, Call)
+    assert call.params["AuthParameters"]["SECRET_HASH"] == secret_hash(
+        "alice@example.com", CLIENT, SECRET
+    )
+    challenge = sign_in.receive(challenge_response("SMS_MFA", "s1", USERNAME="uuid-1"))
+    assert isinstance(challenge, Challenge)
+    assert challenge.username == "uuid-1"
+    answer = sign_in.answer(challenge, {"SMS_MFA_CODE": "123456"})
+    assert isinstance(answer, Call)
+    responses = answer.params["ChallengeResponses"]
+    assert responses["USERNAME"] == "uuid-1"
+    assert responses["SECRET_HASH"] == secret_hash("uuid-1", CLIENT, SECRET)
+    assert answer.params["Session"] == "s1"
+
+
+# moto encodes with latin-1 where Cognito uses UTF-8, so only ASCII names can
+# be checked against it.
+@pytest.mark.parametrize("username", ["user", "alice@example.com", "7d1f2c3a-9b8e-4f6a"])
+def test_secret_hash_matches_an_independent_implementation(username: str) -> None:
+    """SECRET_HASH is what moto's server-side check accepts."""
+    from moto.cognitoidp.utils import check_secret_hash
+
+    value = secret_hash(username, CLIENT, SECRET)
+    assert check_secret_hash(SECRET, CLIENT, username, value)
+    assert not check_secret_hash(SECRET, CLIENT, username + "x", value)
+
+
+def test_session_is_threaded_through_every_round() -> None:
+    """Each answer carries the Session of the response it answers."""
+    sign_in = SignIn(config())
+    sign_in.initiate("alice", "pw")
+    first = sign_in.receive(challenge_response("NEW_PASSWORD_REQUIRED", "s1"))
+    assert isinstance(first, Challenge)
+    call = sign_in.answer(first, {"NEW_PASSWORD": "new"})
+    assert isinstance(call, Call)
+    assert call.params["Session"] == "s1"
+    second = sign_in.receive(challenge_response("SOFTWARE_TOKEN_MFA", "s2"))
+    assert isinstance(second, Challenge)
+    call = sign_in.answer(second, {"SOFTWARE_TOKEN_MFA_CODE": "000000"})
+    assert isinstance(call, Call)
+    assert call.params["Session"] == "s2"
+    assert call.params["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+
+
+def test_required_attributes_must_be_answered() -> None:
+    """NEW_PASSWORD_REQUIRED refuses answers missing a requiredAttributes entry."""
+    sign_in = SignIn(config())
+    sign_in.initiate("alice", "pw")
+    challenge = sign_in.receive(
+        challenge_response(
+            "NEW_PASSWORD_REQUIRED",
+            "s1",
+            requiredAttributes=json.dumps(["userAttributes.name", "userAttributes.email"]),
+        )
+    )
+    assert isinstance(challenge, Challenge)
+    assert challenge.required_attributes == ("name", "email")
+    with pytest.raises(ConfigurationError, match=r"userAttributes\.email"):
+        sign_in.answer(challenge, {"NEW_PASSWORD": "new", "userAttributes.name": "Alice"})
+    call = sign_in.answer(
+        challenge,
+        {"NEW_PASSWORD": "new", "userAttributes.name": "A", "userAttributes.email": "a@x.io"},
+    )
+    assert isinstance(call, Call)
+    assert call.params["ChallengeResponses"]["userAttributes.email"] == "a@x.io"
+
+
+@pytest.mark.parametrize(
+    ("name", "answers", "expected"),
+    [
+        ("SMS_MFA", {}, "SMS_MFA_CODE"),
+        ("SOFTWARE_TOKEN_MFA", {"SMS_MFA_CODE": "1"}, "SOFTWARE_TOKEN_MFA_CODE"),
+        ("CUSTOM_CHALLENGE", {}, "ANSWER"),
+        ("WEB_AUTHN", {}, "CREDENTIAL"),
+    ],
+)
+def test_answers_missing_their_key_are_refused(
+    name: str, answers: dict[str, str], expected: str
+) -> None:
+    """Answers without the challenge's own key fail before any call, naming the key."""
+    sign_in = SignIn(config())
+    sign_in.initiate("alice", "pw")
+    challenge = sign_in.receive(challenge_response(name, "s1"))
+    assert isinstance(challenge, Challenge)
+    with pytest.raises(ConfigurationError, match=expected):
+        sign_in.answer(challenge, answers)
+
+
+@pytest.mark.parametrize("key", ["USERNAME", "SECRET_HASH", "DEVICE_KEY", "Session"])
+def test_answers_may_not_set_what_the_core_adds(key: str) -> None:
+    """USERNAME, SECRET_HASH, DEVICE_KEY and Session are the core's to set."""
+    sign_in = SignIn(config())
+    sign_in.initiate("alice", "pw")
+    challenge = sign_in.receive(challenge_response("SMS_MFA", "s1"))
+    assert isinstance(challenge, Challenge)
+    with pytest.raises(ConfigurationError, match=key):
+        sign_in.answer(challenge, {"SMS_MFA_CODE": "1", key: "x"})
+
+
+def test_non_string_answers_are_refused() -> None:
+    """An answer value that is not a string is a ConfigurationError, not a TypeError."""
+    sign_in = SignIn(config())
+    sign_in.initiate("alice", "pw")
+    challenge = sign_in.receive(challenge_response("SMS_MFA", "s1"))
+    assert isinstance(challenge, Challenge)
+    with pytest.raises(ConfigurationError, match="must be a string"):
+        sign_in.answer(challenge, {"SMS_MFA_CODE": 123456})
+
+
+def test_loop_guard_stops_endless_challenges() -> None:
+    """The round after max_rounds raises TooManyChallengesError."""
+    sign_in = SignIn(config(max_rounds=3))
+    sign_in.initiate("alice", "pw")
+    for round_ in range(3):
+        challenge = sign_in.receive(challenge_response("CUSTOM_CHALLENGE", f"s{round_}"))
+        assert isinstance(challenge, Challenge)
+        sign_in.answer(challenge, {"ANSWER": "x"})
+    with pytest.raises(TooManyChallengesError, match="3 challenge rounds"):
+        sign_in.receive(challenge_response("CUSTOM_CHALLENGE", "s9"))
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        {},
+        {"ResponseMetadata": {}},
+        {"ChallengeName": "SMS_MFA"},
+        {"ChallengeName": 7, "Session": "s"},
+        {"ChallengeName": "SMS_MFA", "Session": "s", "ChallengeParameters": "nope"},
+        {"ChallengeName": "SMS_MFA", "Session": "s", "ChallengeParameters": {"A": object()}},
+        {"AuthenticationResult": {}},
+        {"AuthenticationResult": {"AccessToken": "a", "ExpiresIn": "soon"}},
+        {"AuthenticationResult": {"AccessToken": "a", "NewDeviceMetadata": {"DeviceKey": 1}}},
+        {"AuthenticationResult": []},
+    ],
+)
+def test_unexpected_responses_raise_a_flow_error(response: dict[str, Any]) -> None:
+    """Shapes the core does not know raise UnexpectedResponseError, never KeyError/TypeError."""
+    sign_in = SignIn(config())
+    sign_in.initiate("alice", "pw")
+    with pytest.raises(UnexpectedResponseError):
+        sign_in.receive(response)
+
+
+def test_non_mapping_response_is_unexpected() -> None:
+    """A response that is not an object is an UnexpectedResponseError."""
+    sign_in = SignIn(config())
+    sign_in.initiate("alice", "pw")
+    with pytest.raises(UnexpectedResponseError):
+        sign_in.receive(["nope"])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"username": "", "password": "pw"}, "username"),
+        ({"username": "alice", "password": None}, "needs a password"),
+        ({"username": "alice", "password": "pw", "flow": "NOPE"}, "not supported"),
+        ({"username": "alice", "password": "pw", "flow": "USER_PASSWORD_AUTH"}, "not supported"),
+        ({"username": "alice", "password": "pw", "flow": "REFRESH_TOKEN_AUTH"}, "refresh()"),
+    ],
+)
+def test_bad_input_fails_before_any_call(kwargs: dict[str, Any], message: str) -> None:
+    """Bad arguments raise ConfigurationError naming the problem."""
+    sign_in = SignIn(config())
+    with pytest.raises(ConfigurationError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        sign_in.initiate(kwargs["username"], kwargs["password"], kwargs.get("flow"))
+
+
+def test_bad_config_is_refused() -> None:
+    """A pool id without a region or a zero loop guard fail at construction."""
+    with pytest.raises(ConfigurationError, match="user_pool_id"):
+        FlowConfig(user_pool_id="nope", client_id="c")
+    with pytest.raises(ConfigurationError, match="max_rounds"):
+        FlowConfig(user_pool_id=POOL, client_id="c", max_rounds=0)
+
+
+def test_refresh_with_secret_needs_username() -> None:
+    """REFRESH_TOKEN_AUTH with a client secret needs the username for SECRET_HASH."""
+    with pytest.raises(ConfigurationError, match="username"):
+        SignIn(config(client_secret=SECRET)).refresh("rt", None)
+    call = SignIn(config(client_secret=SECRET)).refresh("rt", "alice")
+    assert call.params["AuthFlow"] == "REFRESH_TOKEN_AUTH"
+    assert call.params["AuthParameters"] == {
+        "REFRESH_TOKEN": "rt",
+        "SECRET_HASH": secret_hash("alice", CLIENT, SECRET),
+    }
+
+
+def test_resume_answers_a_stored_challenge() -> None:
+    """resume() answers a challenge rebuilt from to_dict(), with its Session."""
+    challenge = Challenge(name="SOFTWARE_TOKEN_MFA", session="s1", username="alice")
+    copy = Challenge.from_dict(json.loads(json.dumps(challenge.to_dict())))
+    assert copy == challenge
+    call = SignIn(config()).resume(copy, {"SOFTWARE_TOKEN_MFA_CODE": "123456"})
+    assert isinstance(call, Call)
+    assert call.params["Session"] == "s1"
+    assert call.params["ChallengeResponses"] == {
+        "SOFTWARE_TOKEN_MFA_CODE": "123456",
+        "USERNAME": "alice",
+    }
+
+
+def test_mfa_setup_associates_verifies_and_answers() -> None:
+    """MFA_SETUP: AssociateSoftwareToken, VerifySoftwareToken, then the answer, each with the newest Session."""
+    sign_in = SignIn(config(totp_issuer="My App"))
+    sign_in.initiate("alice", "pw")
+    associate = sign_in.receive(
+        challenge_response("MFA_SETUP", "s1", MFAS_CAN_SETUP='["SOFTWARE_TOKEN_MFA"]')
+    )
+    assert isinstance(associate, Call)
+    assert associate.operation == "associate_software_token"
+    assert associate.params == {"Session": "s1"}
+    challenge = sign_in.receive({"SecretCode": "SEED", "Session": "s2"})
+    assert isinstance(challenge, Challenge)
+    assert challenge.session == "s2"
+    assert challenge.secret_code == "SEED"
+    assert challenge.otpauth_uri == "otpauth://totp/My%20App:alice?secret=SEED&issuer=My%20App"
+    assert "SEED" not in repr(challenge)
+    verify = sign_in.answer(challenge, {"SOFTWARE_TOKEN_MFA_CODE": "123456"})
+    assert isinstance(verify, Call)
+    assert verify.operation == "verify_software_token"
+    assert verify.params == {"Session": "s2", "UserCode": "123456"}
+    respond = sign_in.receive({"Status": "SUCCESS", "Session": "s3"})
+    assert isinstance(respond, Call)
+    assert respond.params["ChallengeName"] == "MFA_SETUP"
+    assert respond.params["Session"] == "s3"
+    assert respond.params["ChallengeResponses"] == {"USERNAME": "alice"}
+
+
+def test_mfa_setup_verify_error_status_is_a_code_mismatch() -> None:
+    """VerifySoftwareToken status ERROR raises CodeMismatchError."""
+    sign_in = SignIn(config())
+    sign_in.initiate("alice", "pw")
+    sign_in.receive(challenge_response("MFA_SETUP", "s1", MFAS_CAN_SETUP='["SOFTWARE_TOKEN_MFA"]'))
+    challenge = sign_in.receive({"SecretCode": "SEED", "Session": "s2"})
+    assert isinstance(challenge, Challenge)
+    sign_in.answer(challenge, {"SOFTWARE_TOKEN_MFA_CODE": "000000"})
+    with pytest.raises(CodeMismatchError):
+        sign_in.receive({"Status": "ERROR"})
+
+
+def test_mfas_can_setup_as_a_list_is_accepted() -> None:
+    """A peer sending MFAS_CAN_SETUP as a JSON list (moto) is read like the real string."""
+    sign_in = SignIn(config())
+    sign_in.initiate("alice", "pw")
+    call = sign_in.receive(
+        {
+            "ChallengeName": "MFA_SETUP",
+            "Session": "s",
+            "ChallengeParameters": {"MFAS_CAN_SETUP": ["SOFTWARE_TOKEN_MFA"]},
+        }
+    )
+    assert isinstance(call, Call)
+    assert call.operation == "associate_software_token"
+
+
+def test_device_key_goes_on_every_call() -> None:
+    """With a remembered device, DEVICE_KEY is sent on the initiate and on each answer."""
+    device = RememberedDevice("dev-key", "group", "device-password")
+    sign_in = SignIn(config(), device=device)
+    call = sign_in.initiate("alice", "pw")
+    assert isinstance(call, Call)
+    assert call.params["AuthParameters"]["DEVICE_KEY"] == "dev-key"
+    challenge = sign_in.receive(challenge_response("SMS_MFA", "s1"))
+    assert isinstance(challenge, Challenge)
+    assert challenge.device_key == "dev-key"
+    call = sign_in.answer(challenge, {"SMS_MFA_CODE": "1"})
+    assert isinstance(call, Call)
+    assert call.params["ChallengeResponses"]["DEVICE_KEY"] == "dev-key"
+
+
+def test_srp_flow_computes_off_the_core() -> None:
+    """USER_SRP_AUTH asks the shell to compute SRP_A, then sends it."""
+    sign_in = SignIn(config(admin=False, srp_secret=lambda: 12345))
+    step = sign_in.initiate("alice", "pw", AuthFlow.USER_SRP_AUTH)
+    assert isinstance(step, Compute)
+    call = sign_in.computed(step.fn())
+    assert isinstance(call, Call)
+    assert call.params["AuthParameters"]["SRP_A"] == format(
+        pow(2, 12345, __import__("cognito_flow.srp", fromlist=["N"]).N), "x"
+    )
+
+
+def test_client_metadata_goes_on_every_call() -> None:
+    """ClientMetadata is sent with the initiate and with each answer."""
+    sign_in = SignIn(config(), client_metadata={"k": "v"})
+    call = sign_in.initiate("alice", "pw")
+    assert isinstance(call, Call)
+    assert call.params["ClientMetadata"] == {"k": "v"}
+    challenge = sign_in.receive(challenge_response("CUSTOM_CHALLENGE", "s1"))
+    assert isinstance(challenge, Challenge)
+    call = sign_in.answer(challenge, {"ANSWER": "42"})
+    assert isinstance(call, Call)
+    assert call.params["ClientMetadata"] == {"k": "v"}
+
+
+def test_unknown_challenge_names_flow_through() -> None:
+    """A challenge the enum does not know is handed to the caller as a plain string."""
+    sign_in = SignIn(config())
+    sign_in.initiate("alice", "pw")
+    challenge = sign_in.receive(challenge_response("BRAND_NEW_CHALLENGE", "s1", X="1"))
+    assert isinstance(challenge, Challenge)
+    assert challenge.name == "BRAND_NEW_CHALLENGE"
+    call = sign_in.answer(challenge, {"WHATEVER": "1"})
+    assert isinstance(call, Call)
+    assert call.params["ChallengeName"] == "BRAND_NEW_CHALLENGE"
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=10,
+)
+known_keys = st.sampled_from(
+    [
+        "ChallengeName",
+        "Session",
+        "ChallengeParameters",
+        "AuthenticationResult",
+        "AvailableChallenges",
+    ]
+)
+responses = st.dictionaries(
+    known_keys | st.text(max_size=6), json_values, max_size=5
+) | st.fixed_dictionaries(
+    {
+        "ChallengeName": st.sampled_from([*ChallengeName, "OTHER"]) | st.text(max_size=5),
+        "Session": st.text(max_size=5) | st.none(),
+    },
+    optional={
+        "ChallengeParameters": st.dictionaries(st.text(max_size=12), json_values, max_size=4),
+        "AvailableChallenges": json_values,
+        "AuthenticationResult": st.dictionaries(
+            st.sampled_from(
+                [
+                    "AccessToken",
+                    "IdToken",
+                    "RefreshToken",
+                    "ExpiresIn",
+                    "TokenType",
+                    "NewDeviceMetadata",
+                ]
+            ),
+            json_values,
+        ),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(responses, min_size=1, max_size=4), st.booleans(), st.booleans())
+def test_core_survives_arbitrary_responses(
+    batch: list[dict[str, Any]], admin: bool, secret: bool
+) -> None:
+    """Any response gives a Challenge, a result, a next step, or a CognitoFlowError."""
+    sign_in = SignIn(config(admin=admin, client_secret=SECRET if secret else None))
+    sign_in.initiate("alice", "pw", AuthFlow.USER_PASSWORD_AUTH if not admin else None)
+    for response in batch:
+        try:
+            event = sign_in.receive(response)
+        except CognitoFlowError:
+            return
+        assert isinstance(event, Challenge | AuthenticationResult | Call | Compute)
+        if isinstance(event, Challenge):
+            assert event.session
+            try:
+                nxt = sign_in.answer(event, {"ANSWER": "a", "SMS_MFA_CODE": "1"})
+            except CognitoFlowError:
+                return
+            if not isinstance(nxt, Call):
+                return
+        else:
+            return

@@ -395,7 +395,14 @@ class CognitoAuthClient:
 
     async def _run(self, compute: Compute) -> Any:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor or _default_executor(), compute.fn)
+        try:
+            return await loop.run_in_executor(self._executor or _default_executor(), compute.fn)
+        except CognitoFlowError:
+            raise
+        except ValueError as exc:
+            # srp.py refuses values a broken peer sent (SRP_B = 0 mod N, a
+            # SECRET_BLOCK that is not base64); its messages hold no values.
+            raise UnexpectedResponseError(f"{compute.purpose}: {exc}") from exc
 
     async def _send(self, call: Call) -> Mapping[str, Any]:
         logger.debug("-> %s", call.api_name)

@@ -116,8 +116,10 @@ def _json_list(raw: str | None) -> tuple[str, ...]:
     try:
         value = json.loads(raw)
     except ValueError:
-        # Some peers send a bare comma-separated list.
-        return tuple(part.strip() for part in raw.split(",") if part.strip())
+        # Some peers send a bare comma-separated list; moto's serializer turns
+        # its Python list into the string "['SOFTWARE_TOKEN_MFA']".
+        parts = (part.strip().strip("'\"") for part in raw.strip().strip("[]").split(","))
+        return tuple(part for part in parts if part)
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return tuple(value)
     if isinstance(value, str):
@@ -253,10 +255,10 @@ class Challenge:
                 )
         return cls(
             name=data["name"],
-            parameters=data.get("parameters") or {},
+            parameters=data.get("parameters"),
             session=data.get("session"),
             username=data["username"],
-            available_challenges=data.get("available_challenges") or (),
+            available_challenges=data.get("available_challenges"),
             device_key=data.get("device_key"),
         )
 

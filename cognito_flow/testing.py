@@ -205,19 +205,25 @@ async def idp_client(
 
 @contextlib.asynccontextmanager
 async def local_cognito(
-    endpoint_url: str | None = None, *, pool_name: str | None = None, **config: Any
+    endpoint_url: str | None = None,
+    *,
+    pool_name: str | None = None,
+    pool: Mapping[str, Any] | None = None,
+    **config: Any,
 ) -> AsyncIterator[LocalCognito]:
     """A fresh user pool with two app clients on a local moto server.
 
     Starts a server of its own unless ``endpoint_url`` points at one.
+    ``pool`` holds more CreateUserPool parameters (e.g.
+    ``{"UsernameAttributes": ["email"]}``); ``config`` goes to ``AioConfig``.
     """
     with contextlib.ExitStack() as stack:
         if endpoint_url is None:
             endpoint_url = stack.enter_context(moto_server())
         async with idp_client(endpoint_url, **config) as idp:
             name = pool_name or f"cognito-flow-{next(_names)}"
-            pool = await idp.create_user_pool(PoolName=name)
-            pool_id = pool["UserPool"]["Id"]
+            created = await idp.create_user_pool(PoolName=name, **(pool or {}))
+            pool_id = created["UserPool"]["Id"]
             plain = await idp.create_user_pool_client(
                 UserPoolId=pool_id,
                 ClientName=f"{name}-plain",

@@ -396,7 +396,9 @@ class CognitoAuthClient:
     async def _run(self, compute: Compute) -> Any:
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._executor or _default_executor(), compute.fn)
+            return await loop.run_in_executor(
+                self._executor or _default_executor(), compute.fn, srp.release_gil
+            )
         except CognitoFlowError:
             raise
         except ValueError as exc:
@@ -459,9 +461,10 @@ class CognitoAuthClient:
             raise UnexpectedResponseError("the access token names no username")
         verifier = await self._run(
             Compute(
-                lambda: srp.device_verifier(
+                lambda yield_hook: srp.device_verifier(
                     device_group_key=metadata.device_group_key,
                     device_key=metadata.device_key,
+                    yield_hook=yield_hook,
                 ),
                 "device-verifier",
             )

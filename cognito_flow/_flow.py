@@ -176,11 +176,19 @@ class Call:
         return "".join(part.capitalize() for part in self.operation.split("_"))
 
 
+#: Called between slices of SRP maths; the shell passes ``srp.release_gil``.
+YieldHook = Callable[[], object] | None
+
+
 @attrs.frozen
 class Compute:
-    """CPU-heavy pure work for the shell to run off the event loop."""
+    """CPU-heavy pure work for the shell to run off the event loop.
 
-    fn: Callable[[], Any] = attrs.field(repr=False)
+    ``fn`` takes one argument, the hook to call between slices of work, so a
+    worker thread can hand the GIL back to the event loop while it computes.
+    """
+
+    fn: Callable[[YieldHook], Any] = attrs.field(repr=False)
     purpose: str = ""
 
 
@@ -249,6 +257,7 @@ class SignIn:
     _username: str = attrs.field(default="", init=False)
     _password: str | None = attrs.field(default=None, init=False, repr=False)
     _srp_a: int | None = attrs.field(default=None, init=False, repr=False)
+    _srp_a_hex: str = attrs.field(default="", init=False, repr=False)
     # What the pending Call's response is, for the calls that are not auth calls.
     _expect: str = attrs.field(default="", init=False)
     # The challenge that the pending auxiliary call (MFA_SETUP) serves.
@@ -489,7 +498,7 @@ class SignIn:
         return Call(op, params, frozenset(secret_values), has_device=self.device is not None)
 
     def _compute(
-        self, fn: Callable[[], Any], purpose: str, then: Callable[[Any], Event]
+        self, fn: Callable[[YieldHook], Any], purpose: str, then: Callable[[Any], Event]
     ) -> Compute:
         self._state = _State.AWAIT_COMPUTE
         self._continue = then
@@ -498,25 +507,27 @@ class SignIn:
     # SRP: the public value A is computed off the loop too (it is a 3072-bit
     # modular exponentiation), then sent with the request that needs it.
 
-    def _new_srp_a(self) -> Callable[[], tuple[int, str]]:
+    def _new_srp_a(self) -> Callable[[YieldHook], tuple[int, str]]:
         draw = self.config.srp_secret
 
-        def make() -> tuple[int, str]:
+        def make(yield_hook: YieldHook) -> tuple[int, str]:
             a = draw()
-            return a, srp.public_a_hex(a)
+            return a, srp.public_a_hex(a, yield_hook=yield_hook)
 
         return make
 
     def _with_srp_a(self, params: dict[str, str], secret_values: set[str]) -> Compute:
         def then(value: tuple[int, str]) -> Event:
-            self._srp_a, params["SRP_A"] = value
+            self._srp_a, self._srp_a_hex = value
+            params["SRP_A"] = self._srp_a_hex
             return self._initiate_call(params, secret_values)
 
         return self._compute(self._new_srp_a(), "srp-a", then)
 
     def _respond_with_srp_a(self, challenge: Challenge, given: dict[str, str]) -> Compute:
         def then(value: tuple[int, str]) -> Event:
-            self._srp_a, given["SRP_A"] = value
+            self._srp_a, self._srp_a_hex = value
+            given["SRP_A"] = self._srp_a_hex
             return self._respond(challenge.name, challenge.username, challenge.session or "", given)
 
         return self._compute(self._new_srp_a(), "srp-a", then)
@@ -600,11 +611,11 @@ class SignIn:
                 "PASSWORD_VERIFIER arrived, but this sign-in did not start SRP "
                 "(use flow USER_SRP_AUTH, or PASSWORD_SRP, with a password)"
             )
-        password, a = self._password, self._srp_a
+        password, a, a_hex = self._password, self._srp_a, self._srp_a_hex
         user_id = params.get("USER_ID_FOR_SRP") or challenge.username
         timestamp = self.config.srp_timestamp
 
-        def claim() -> dict[str, str]:
+        def claim(yield_hook: YieldHook) -> dict[str, str]:
             when = timestamp()
             return {
                 "PASSWORD_CLAIM_SECRET_BLOCK": params["SECRET_BLOCK"],
@@ -618,6 +629,8 @@ class SignIn:
                     salt_hex=params["SALT"],
                     secret_block_b64=params["SECRET_BLOCK"],
                     timestamp=when,
+                    srp_a_hex=a_hex,
+                    yield_hook=yield_hook,
                 ),
             }
 
@@ -638,14 +651,14 @@ class SignIn:
         missing = [k for k in ("SRP_B", "SALT", "SECRET_BLOCK") if not params.get(k)]
         if missing:
             raise UnexpectedResponseError(f"DEVICE_PASSWORD_VERIFIER without {', '.join(missing)}")
-        device, a = self.device, self._srp_a
+        device, a, a_hex = self.device, self._srp_a, self._srp_a_hex
         if device is None or a is None:
             raise UnexpectedResponseError(
                 "DEVICE_PASSWORD_VERIFIER arrived before DEVICE_SRP_AUTH was answered"
             )
         timestamp = self.config.srp_timestamp
 
-        def claim() -> dict[str, str]:
+        def claim(yield_hook: YieldHook) -> dict[str, str]:
             when = timestamp()
             return {
                 "PASSWORD_CLAIM_SECRET_BLOCK": params["SECRET_BLOCK"],
@@ -659,6 +672,8 @@ class SignIn:
                     salt_hex=params["SALT"],
                     secret_block_b64=params["SECRET_BLOCK"],
                     timestamp=when,
+                    srp_a_hex=a_hex,
+                    yield_hook=yield_hook,
                 ),
             }
 

@@ -145,7 +145,7 @@ K: Final[int] = _to_int(_sha256(_pad(N), _pad(G)))
 class _Backend:
     """One arithmetic backend: how to turn ints into its numbers, and constants."""
 
-    name: str
+    name: Literal["python", "gmpy2"]
     # gmpy2.mpz implements *, %, ==, bool and three-argument pow() exactly like
     # int for non-negative operands, so the algorithms below are written once,
     # typed as int, and fed mpz values by this converter on the gmpy2 backend.
@@ -206,7 +206,7 @@ def set_backend(name: BackendName = "auto") -> str:
     return chosen.name
 
 
-def backend() -> str:
+def backend() -> Literal["python", "gmpy2"]:
     """Return the name of the backend in use: ``"python"`` or ``"gmpy2"``."""
     return _active.name
 

@@ -355,7 +355,7 @@ def test_srp_flow_computes_off_the_core() -> None:
     sign_in = SignIn(config(admin=False, srp_secret=lambda: 12345))
     step = sign_in.initiate("alice", "pw", AuthFlow.USER_SRP_AUTH)
     assert isinstance(step, Compute)
-    call = sign_in.computed(step.fn())
+    call = sign_in.computed(step.fn(None))
     assert isinstance(call, Call)
     assert call.params["AuthParameters"]["SRP_A"] == format(
         pow(2, 12345, __import__("cognito_flow.srp", fromlist=["N"]).N), "x"

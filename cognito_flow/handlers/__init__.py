@@ -50,6 +50,20 @@ def _check_callback(callback: object, factory: str) -> None:
         raise ConfigurationError(f"{factory}() needs an async callback")
 
 
+def _check_prefer(prefer: object, factory: str) -> None:
+    # A bare string would be read letter by letter and never match.
+    if callable(prefer):
+        return
+    if (
+        isinstance(prefer, str)
+        or not isinstance(prefer, Sequence)
+        or not all(isinstance(name, str) for name in prefer)
+    ):
+        raise ConfigurationError(
+            f"{factory}() needs a list of challenge names or an async callback"
+        )
+
+
 def code(answer_key: str, callback: CodePrompt) -> Handler:
     """A handler answering ``{answer_key: await callback(challenge)}``."""
     _check_callback(callback, "code")
@@ -119,6 +133,7 @@ def select_mfa_type(
     ``prefer`` is either an ordered list of factor names (the first one the
     user can choose wins) or an async callback that returns the choice.
     """
+    _check_prefer(prefer, "select_mfa_type")
 
     async def answer(challenge: Challenge, context: object) -> Mapping[str, str]:
         options = challenge.mfas_can_choose
@@ -192,6 +207,7 @@ def select_challenge(
     PASSWORD and PASSWORD_SRP are completed with the password given to
     ``start()``; EMAIL_OTP and SMS_OTP lead to a code challenge.
     """
+    _check_prefer(prefer, "select_challenge")
 
     async def answer(challenge: Challenge, context: object) -> Mapping[str, str]:
         if callable(prefer):

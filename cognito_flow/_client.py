@@ -25,6 +25,7 @@ from ._flow import Call, Compute, FlowConfig, SignIn, parse_answers
 from ._models import AuthenticationResult, AuthFlow, Challenge
 from ._registry import Handler, HandlerRegistry
 from .exceptions import (
+    CodeMismatchError,
     CognitoFlowError,
     ConfigurationError,
     DeviceNotFoundError,
@@ -282,7 +283,13 @@ class CognitoAuthClient:
         handlers: HandlerRegistry | Mapping[str, Handler] | None = None,
         client_metadata: Mapping[str, str] | None = None,
     ) -> Challenge | AuthenticationResult:
-        """Answer a challenge returned by ``start()`` and carry on as ``start()`` does."""
+        """Answer a challenge returned by ``start()`` and carry on as ``start()`` does.
+
+        Nothing but the challenge survives between requests: pass
+        ``client_metadata`` again if the sign-in uses it, and put ``PASSWORD``
+        in the answers when answering SELECT_CHALLENGE with PASSWORD or
+        PASSWORD_SRP (``start()`` fills it in from its own argument).
+        """
         registry = _as_registry(handlers)
         metadata = _check_metadata(client_metadata)
         device = None
@@ -340,9 +347,9 @@ class CognitoAuthClient:
                     response = await self._send(event)
                 except ServiceError as exc:
                     sign_in.failed()
-                    if answering is not None and exc.challenge is None:
-                        # A wrong code often leaves the Session usable: hand the
-                        # challenge back so the caller can try again.
+                    if isinstance(exc, CodeMismatchError) and answering is not None:
+                        # The service keeps the Session after a wrong code (for
+                        # a few tries): hand the challenge back for another go.
                         exc.challenge = answering
                     raise
                 event = sign_in.receive(response)
@@ -426,6 +433,12 @@ class CognitoAuthClient:
             # ends up in logged tracebacks.
             if message:
                 error["Message"] = translated.message
+            # botocore also copies the modelled error's members (``message``)
+            # to the top level of the response.
+            raw: dict[str, Any] = exc.response  # type: ignore[assignment]
+            for key, value in raw.items():
+                if isinstance(value, str):
+                    raw[key] = redact(value, call.secrets)
             exc.args = tuple(
                 redact(arg, call.secrets) if isinstance(arg, str) else arg for arg in exc.args
             )

@@ -83,6 +83,7 @@ _REQUIRED_ANSWERS: dict[str, tuple[frozenset[str], ...]] = {
     ChallengeName.MFA_SETUP: (
         frozenset({"SOFTWARE_TOKEN_MFA_CODE"}),
         frozenset({"EMAIL"}),
+        frozenset({"ANSWER"}),
     ),
 }
 
@@ -394,7 +395,17 @@ class SignIn:
                     + ", ".join(f"userAttributes.{attr}" for attr in missing)
                 )
         if name == ChallengeName.MFA_SETUP and "EMAIL" not in given:
-            return self._verify_totp(challenge, given)
+            if "SOFTWARE_TOKEN_MFA_CODE" in given:
+                return self._verify_totp(challenge, given)
+            # ANSWER picks the factor to set up when several are offered.
+            if given["ANSWER"] != ChallengeName.SOFTWARE_TOKEN_MFA:
+                raise ConfigurationError(
+                    "answers to MFA_SETUP: ANSWER can only choose SOFTWARE_TOKEN_MFA; "
+                    "set up email MFA by answering EMAIL"
+                )
+            if ChallengeName.SOFTWARE_TOKEN_MFA not in challenge.mfas_can_setup:
+                raise ConfigurationError("this MFA_SETUP does not offer SOFTWARE_TOKEN_MFA")
+            return self._associate(challenge)
         if name == ChallengeName.PASSWORD_SRP or (
             name == ChallengeName.SELECT_CHALLENGE
             and given.get("ANSWER") == ChallengeName.PASSWORD_SRP
@@ -589,17 +600,24 @@ class SignIn:
         if (
             name == ChallengeName.MFA_SETUP
             and ChallengeName.SOFTWARE_TOKEN_MFA in challenge.mfas_can_setup
+            and ChallengeName.EMAIL_OTP not in challenge.mfas_can_setup
             and not challenge.secret_code
         ):
-            # The caller needs the authenticator secret to show a QR code, so
-            # fetch it now; AssociateSoftwareToken hands back a new Session.
-            self._expect = "associate"
-            self._pending = challenge
-            self._state = _State.AWAIT_RESPONSE
-            session = challenge.session or ""
-            return Call("associate_software_token", {"Session": session}, frozenset({session}))
+            # Only an authenticator app can be set up, and the caller needs its
+            # secret to show a QR code: fetch it now. When email MFA is offered
+            # too, the person chooses first (ANSWER=SOFTWARE_TOKEN_MFA or EMAIL),
+            # as Amplify does, so no secret is made for a factor nobody wants.
+            return self._associate(challenge)
         self._state = _State.AWAIT_ANSWER
         return challenge
+
+    def _associate(self, challenge: Challenge) -> Call:
+        # AssociateSoftwareToken hands back a new Session along with the secret.
+        self._expect = "associate"
+        self._pending = challenge
+        self._state = _State.AWAIT_RESPONSE
+        session = challenge.session or ""
+        return Call("associate_software_token", {"Session": session}, frozenset({session}))
 
     def _password_verifier(self, challenge: Challenge) -> Event:
         params = challenge.parameters

@@ -137,8 +137,8 @@ class ServiceError(CognitoFlowError):
         self.code = code
         self.message = message
         self.operation = operation
-        #: The challenge being answered when this error came, where the
-        #: service may keep its Session (a wrong code): resume it to retry.
+        #: On a CodeMismatchError, the challenge that was being answered: the
+        #: service keeps its Session for a few tries, so resume it to retry.
         self.challenge: Challenge | None = None
         text = f"{code}: {message}" if message else code
         if operation:

@@ -66,6 +66,7 @@ import attrs
 
 __all__ = [
     "BACKEND_ENV_VAR",
+    "BackendName",
     "DeviceVerifier",
     "G",
     "K",

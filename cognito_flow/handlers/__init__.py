@@ -155,7 +155,9 @@ TotpSetupPrompt = Callable[[str, str, Challenge], Awaitable[str]]
 def mfa_setup_totp(callback: TotpSetupPrompt, *, device_name: str | None = None) -> Handler:
     """MFA_SETUP for an authenticator app.
 
-    The library has already called AssociateSoftwareToken; the callback gets
+    When email MFA is offered too, this handler first chooses the app
+    (``ANSWER=SOFTWARE_TOKEN_MFA``). Then the library calls
+    AssociateSoftwareToken, and the callback gets
     the secret, the ``otpauth://`` URI (for a QR code) and the challenge, and
     returns the first code the app shows. The library then calls
     VerifySoftwareToken and answers MFA_SETUP.
@@ -164,6 +166,10 @@ def mfa_setup_totp(callback: TotpSetupPrompt, *, device_name: str | None = None)
 
     async def answer(challenge: Challenge, context: object) -> Mapping[str, str]:
         secret, uri = challenge.secret_code, challenge.otpauth_uri
+        if not secret and ChallengeName.SOFTWARE_TOKEN_MFA in challenge.mfas_can_setup:
+            # Several factors are offered: choose the app; the library then
+            # fetches the secret and asks again.
+            return {"ANSWER": ChallengeName.SOFTWARE_TOKEN_MFA}
         if not secret or not uri:
             raise ConfigurationError("MFA_SETUP offers no authenticator-app setup")
         answers = {"SOFTWARE_TOKEN_MFA_CODE": await callback(secret, uri, challenge)}

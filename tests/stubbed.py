@@ -1,0 +1,308 @@
+"""Play the Cognito service with aiobotocore's ``AioStubber``. Not a test module.
+
+moto does not issue SELECT_MFA_TYPE, EMAIL_OTP, SMS_OTP, CUSTOM_CHALLENGE,
+SELECT_CHALLENGE, WEB_AUTHN or USER_AUTH, expire sessions, or check SECRET_HASH
+on admin calls, so the tests that need those script the service call by call.
+Every scripted call carries ``expected_params``: the stubber then fails the
+test unless the library sent exactly that request.
+
+The expected requests are built here independently of the library (SECRET_HASH
+included: it is computed with hmac/hashlib/base64 from the USERNAME of the same
+request), so that agreement is evidence, not an echo.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import hmac
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import attrs
+from aiobotocore.session import AioSession
+from aiobotocore.stub import AioStubber
+
+from cognito_flow import CognitoAuthClient
+
+__all__ = [
+    "CLIENT_ID",
+    "CLIENT_SECRET",
+    "POOL_ID",
+    "TOKENS",
+    "Script",
+    "challenge_response",
+    "initiate_method",
+    "initiate_params",
+    "password_flow",
+    "respond_method",
+    "respond_params",
+    "secret_hash",
+    "session",
+    "stubbed_client",
+    "stubbed_script",
+    "tokens_response",
+]
+
+POOL_ID = "us-east-1_StUbBeD01"
+CLIENT_ID = "3n4b5urk1ft4fl9stubbedclnt"
+CLIENT_SECRET = "stubbed-client-secret-1ks7ya2c9rfb0q6n3tbd4x8m"
+
+TOKENS: dict[str, Any] = {
+    "AccessToken": "eyJhY2Nlc3MiOjF9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl",
+    "IdToken": "eyJpZCI6MX0.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl",
+    "RefreshToken": "refresh-token-value-0123456789",
+    "ExpiresIn": 3600,
+    "TokenType": "Bearer",
+}
+
+
+def session(n: int) -> str:
+    """A distinct Session value (the service model wants 20 to 2048 characters)."""
+    return f"AYABeStubbedSession-{n:04d}-" + "x" * 12
+
+
+def secret_hash(username: str, client_secret: str = CLIENT_SECRET) -> str:
+    """Base64(HMAC-SHA256(key=client secret, msg=username + client id)), per the AWS docs."""
+    mac = hmac.new(client_secret.encode("utf-8"), digestmod=hashlib.sha256)
+    mac.update(username.encode("utf-8"))
+    mac.update(CLIENT_ID.encode("utf-8"))
+    return base64.b64encode(mac.digest()).decode("ascii")
+
+
+def password_flow(admin: bool) -> str:
+    """The plain-password flow of each API."""
+    return "ADMIN_USER_PASSWORD_AUTH" if admin else "USER_PASSWORD_AUTH"
+
+
+def initiate_method(admin: bool) -> str:
+    return "admin_initiate_auth" if admin else "initiate_auth"
+
+
+def respond_method(admin: bool) -> str:
+    return "admin_respond_to_auth_challenge" if admin else "respond_to_auth_challenge"
+
+
+def _common(admin: bool, client_metadata: Mapping[str, str] | None) -> dict[str, Any]:
+    params: dict[str, Any] = {"ClientId": CLIENT_ID}
+    if admin:
+        params["UserPoolId"] = POOL_ID
+    if client_metadata is not None:
+        params["ClientMetadata"] = dict(client_metadata)
+    return params
+
+
+def initiate_params(
+    *,
+    admin: bool,
+    secret: str | None,
+    flow: str,
+    auth_parameters: Mapping[str, str],
+    client_metadata: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The exact (Admin)InitiateAuth request; SECRET_HASH from its USERNAME."""
+    auth = dict(auth_parameters)
+    if secret is not None and "USERNAME" in auth:
+        auth["SECRET_HASH"] = secret_hash(auth["USERNAME"], secret)
+    params = _common(admin, client_metadata)
+    params["AuthFlow"] = flow
+    params["AuthParameters"] = auth
+    return params
+
+
+def respond_params(
+    *,
+    admin: bool,
+    secret: str | None,
+    challenge: str,
+    username: str,
+    session: str,
+    answers: Mapping[str, str],
+    client_metadata: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The exact (Admin)RespondToAuthChallenge request.
+
+    ``answers`` are the challenge's own keys; USERNAME and SECRET_HASH (from
+    that USERNAME) are added here, as the service requires.
+    """
+    responses = dict(answers)
+    responses["USERNAME"] = username
+    if secret is not None:
+        responses["SECRET_HASH"] = secret_hash(username, secret)
+    params = _common(admin, client_metadata)
+    params["ChallengeName"] = challenge
+    params["ChallengeResponses"] = responses
+    params["Session"] = session
+    return params
+
+
+def challenge_response(
+    name: str,
+    session: str,
+    parameters: Mapping[str, str] | None = None,
+    *,
+    available: list[str] | None = None,
+) -> dict[str, Any]:
+    """A service response that asks for challenge ``name``."""
+    response: dict[str, Any] = {
+        "ChallengeName": name,
+        "Session": session,
+        "ChallengeParameters": dict(parameters or {}),
+    }
+    if available is not None:
+        response["AvailableChallenges"] = list(available)
+    return response
+
+
+def tokens_response(**overrides: Any) -> dict[str, Any]:
+    """A service response that ends the sign-in."""
+    return {"AuthenticationResult": {**TOKENS, **overrides}, "ChallengeParameters": {}}
+
+
+@contextlib.asynccontextmanager
+async def stubbed_client(
+    *, admin: bool = True, secret: str | None = None, **options: Any
+) -> AsyncIterator[tuple[CognitoAuthClient, AioStubber]]:
+    """A CognitoAuthClient on a real aiobotocore client whose calls are stubbed.
+
+    On a clean exit every scripted response must have been used.
+    """
+    session = AioSession()
+    async with session.create_client(
+        "cognito-idp",
+        region_name="us-east-1",
+        endpoint_url="https://cognito-idp.stubbed.invalid",
+        aws_access_key_id="AKIASTUBBEDEXAMPLE00",
+        aws_secret_access_key="stubbed-secret-access-key",
+    ) as idp:
+        stubber = AioStubber(idp)
+        stubber.activate()
+        try:
+            auth = CognitoAuthClient(
+                idp,
+                user_pool_id=POOL_ID,
+                client_id=CLIENT_ID,
+                client_secret=secret,
+                admin=admin,
+                **options,
+            )
+            yield auth, stubber
+            stubber.assert_no_pending_responses()
+        finally:
+            stubber.deactivate()
+
+
+@attrs.define
+class Script:
+    """Queues the service's side of one sign-in, each call with its exact request."""
+
+    stubber: AioStubber
+    admin: bool
+    secret: str | None = None
+    #: ClientMetadata that every InitiateAuth / RespondToAuthChallenge must carry.
+    client_metadata: Mapping[str, str] | None = None
+
+    @property
+    def password_flow(self) -> str:
+        """ADMIN_USER_PASSWORD_AUTH or USER_PASSWORD_AUTH, to match ``admin``."""
+        return password_flow(self.admin)
+
+    def initiate(
+        self,
+        response: Mapping[str, Any],
+        *,
+        username: str,
+        flow: str | None = None,
+        **auth_parameters: str,
+    ) -> None:
+        """Expect (Admin)InitiateAuth for ``username``; answer with ``response``."""
+        self.stubber.add_response(
+            initiate_method(self.admin),
+            dict(response),
+            self.initiate_params(username=username, flow=flow, **auth_parameters),
+        )
+
+    def initiate_error(
+        self, code: str, message: str, *, username: str, flow: str | None = None, **auth: str
+    ) -> None:
+        """Expect (Admin)InitiateAuth; fail it with the service error ``code``."""
+        self.stubber.add_client_error(
+            initiate_method(self.admin),
+            service_error_code=code,
+            service_message=message,
+            expected_params=self.initiate_params(username=username, flow=flow, **auth),
+        )
+
+    def respond(
+        self,
+        challenge: str,
+        answers: Mapping[str, str],
+        response: Mapping[str, Any],
+        *,
+        username: str,
+        session: str,
+    ) -> None:
+        """Expect (Admin)RespondToAuthChallenge answering ``challenge`` with ``answers``."""
+        self.stubber.add_response(
+            respond_method(self.admin),
+            dict(response),
+            self.respond_params(challenge, answers, username=username, session=session),
+        )
+
+    def respond_error(
+        self,
+        challenge: str,
+        answers: Mapping[str, str],
+        code: str,
+        message: str,
+        *,
+        username: str,
+        session: str,
+    ) -> None:
+        """Expect (Admin)RespondToAuthChallenge; fail it with the service error ``code``."""
+        self.stubber.add_client_error(
+            respond_method(self.admin),
+            service_error_code=code,
+            service_message=message,
+            expected_params=self.respond_params(
+                challenge, answers, username=username, session=session
+            ),
+        )
+
+    def initiate_params(
+        self, *, username: str, flow: str | None = None, **auth_parameters: str
+    ) -> dict[str, Any]:
+        return initiate_params(
+            admin=self.admin,
+            secret=self.secret,
+            flow=flow or password_flow(self.admin),
+            auth_parameters={"USERNAME": username, **auth_parameters},
+            client_metadata=self.client_metadata,
+        )
+
+    def respond_params(
+        self, challenge: str, answers: Mapping[str, str], *, username: str, session: str
+    ) -> dict[str, Any]:
+        return respond_params(
+            admin=self.admin,
+            secret=self.secret,
+            challenge=challenge,
+            username=username,
+            session=session,
+            answers=answers,
+            client_metadata=self.client_metadata,
+        )
+
+
+@contextlib.asynccontextmanager
+async def stubbed_script(
+    *,
+    admin: bool = True,
+    secret: str | None = None,
+    client_metadata: Mapping[str, str] | None = None,
+    **options: Any,
+) -> AsyncIterator[tuple[CognitoAuthClient, Script]]:
+    """``stubbed_client`` plus a ``Script`` that knows the same admin/secret/metadata."""
+    async with stubbed_client(admin=admin, secret=secret, **options) as (auth, stubber):
+        yield auth, Script(stubber, admin, secret, client_metadata)

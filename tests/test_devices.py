@@ -1,0 +1,160 @@
+"""Remembered devices: RememberedDevice, the DeviceStore protocol, InMemoryDeviceStore."""
+
+from __future__ import annotations
+
+import asyncio
+
+import attrs
+import pytest
+
+from cognito_flow import DeviceStore, InMemoryDeviceStore, RememberedDevice
+
+POOL = "eu-west-1_AbC123"
+OTHER_POOL = "eu-west-1_XyZ789"
+DEVICE_PASSWORD = "device-password-0123456789abcdef"
+
+
+def device(key: str = "eu-west-1_device-1") -> RememberedDevice:
+    return RememberedDevice(key, "-group-key", DEVICE_PASSWORD)
+
+
+async def test_get_of_an_unknown_user_is_none() -> None:
+    """get() returns None when nothing is remembered for the user."""
+    store = InMemoryDeviceStore()
+    assert await store.get(POOL, "alice") is None
+
+
+async def test_put_then_get() -> None:
+    """put() remembers a device that get() returns."""
+    store = InMemoryDeviceStore()
+    remembered = device()
+    await store.put(POOL, "alice", remembered)
+    assert await store.get(POOL, "alice") == remembered
+    assert len(store) == 1
+
+
+async def test_put_replaces() -> None:
+    """A second put() for the same user replaces the first device."""
+    store = InMemoryDeviceStore()
+    await store.put(POOL, "alice", device("first"))
+    await store.put(POOL, "alice", device("second"))
+    found = await store.get(POOL, "alice")
+    assert found is not None
+    assert found.device_key == "second"
+    assert len(store) == 1
+
+
+async def test_delete() -> None:
+    """delete() forgets the user's device."""
+    store = InMemoryDeviceStore()
+    await store.put(POOL, "alice", device())
+    await store.delete(POOL, "alice")
+    assert await store.get(POOL, "alice") is None
+    assert len(store) == 0
+
+
+async def test_delete_of_a_missing_device_is_fine() -> None:
+    """Deleting a device that was never stored (or already deleted) is not an error."""
+    store = InMemoryDeviceStore()
+    await store.delete(POOL, "nobody")
+    await store.put(POOL, "alice", device())
+    await store.delete(POOL, "alice")
+    await store.delete(POOL, "alice")
+    assert len(store) == 0
+
+
+async def test_keyed_by_pool_and_username() -> None:
+    """Devices are kept per (user pool, user name): neither alone is a key."""
+    store = InMemoryDeviceStore()
+    await store.put(POOL, "alice", device("alice-in-pool"))
+    await store.put(OTHER_POOL, "alice", device("alice-in-other-pool"))
+    await store.put(POOL, "bob", device("bob-in-pool"))
+
+    keys = {}
+    for pool in (POOL, OTHER_POOL):
+        for user in ("alice", "bob"):
+            found = await store.get(pool, user)
+            keys[pool, user] = found.device_key if found else None
+    assert keys == {
+        (POOL, "alice"): "alice-in-pool",
+        (OTHER_POOL, "alice"): "alice-in-other-pool",
+        (POOL, "bob"): "bob-in-pool",
+        (OTHER_POOL, "bob"): None,
+    }
+
+    await store.delete(POOL, "alice")
+    assert await store.get(POOL, "alice") is None
+    assert await store.get(OTHER_POOL, "alice") is not None
+    assert await store.get(POOL, "bob") is not None
+
+
+async def test_usernames_are_case_sensitive_keys() -> None:
+    """The store does no case folding: it is given the canonical user name."""
+    store = InMemoryDeviceStore()
+    await store.put(POOL, "alice", device())
+    assert await store.get(POOL, "Alice") is None
+
+
+async def test_concurrent_puts() -> None:
+    """Concurrent puts for different users all land."""
+    store = InMemoryDeviceStore()
+    await asyncio.gather(*(store.put(POOL, f"user{i}", device(f"d{i}")) for i in range(50)))
+    assert len(store) == 50
+    found = await store.get(POOL, "user17")
+    assert found is not None
+    assert found.device_key == "d17"
+
+
+def test_in_memory_store_satisfies_the_protocol() -> None:
+    """InMemoryDeviceStore is a DeviceStore (runtime_checkable isinstance)."""
+    assert isinstance(InMemoryDeviceStore(), DeviceStore)
+
+
+def test_custom_store_satisfies_the_protocol() -> None:
+    """Any class with async get/put/delete is a DeviceStore; others are not."""
+
+    class DatabaseStore:
+        async def get(self, user_pool_id: str, username: str) -> RememberedDevice | None:
+            return None
+
+        async def put(self, user_pool_id: str, username: str, device: RememberedDevice) -> None:
+            pass
+
+        async def delete(self, user_pool_id: str, username: str) -> None:
+            pass
+
+    class GetOnly:
+        async def get(self, user_pool_id: str, username: str) -> RememberedDevice | None:
+            return None
+
+    assert isinstance(DatabaseStore(), DeviceStore)
+    assert not isinstance(GetOnly(), DeviceStore)
+    assert not isinstance({}, DeviceStore)
+
+
+def test_store_repr_counts_and_hides_devices() -> None:
+    """InMemoryDeviceStore's repr gives a count, not device keys or passwords."""
+    store = InMemoryDeviceStore()
+    asyncio.run(store.put(POOL, "alice", device()))
+    text = repr(store)
+    assert text == "<InMemoryDeviceStore: 1 devices>"
+    assert DEVICE_PASSWORD not in text
+    assert "alice" not in text
+
+
+def test_remembered_device_repr_hides_the_password() -> None:
+    """RememberedDevice's repr shows the keys but never the device password."""
+    text = repr(device())
+    assert "eu-west-1_device-1" in text
+    assert "-group-key" in text
+    assert DEVICE_PASSWORD not in text
+    assert "device_password" not in text
+
+
+def test_remembered_device_is_frozen() -> None:
+    """RememberedDevice is an immutable value; equal fields mean equal devices."""
+    remembered = device()
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        remembered.device_password = "other"  # type: ignore[misc]
+    assert remembered == device()
+    assert remembered != device("other-key")

@@ -87,6 +87,11 @@ _REQUIRED_ANSWERS: dict[str, tuple[frozenset[str], ...]] = {
     ),
 }
 
+#: Challenges whose ANSWER names a factor or a challenge, not a secret.
+_CHOICE_CHALLENGES = frozenset(
+    {ChallengeName.SELECT_MFA_TYPE, ChallengeName.SELECT_CHALLENGE, ChallengeName.MFA_SETUP}
+)
+
 #: Flows each API accepts, and whether they need the password up front.
 _ADMIN_FLOWS = frozenset(
     {
@@ -496,7 +501,10 @@ class SignIn:
     ) -> Call:
         values = dict(answers)
         values["USERNAME"] = username
-        secret_values = {v for k, v in answers.items() if k not in ("ANSWER", "EMAIL")}
+        # Every answer is treated as secret (a custom challenge's ANSWER is often
+        # a one-time code) except the names of factors and challenges chosen.
+        public = ("EMAIL",) if name not in _CHOICE_CHALLENGES else ("ANSWER", "EMAIL")
+        secret_values = {v for k, v in answers.items() if k not in public}
         secret_values |= extra_secrets or set()
         self._sign(values, username, secret_values)
         params = self._common()

@@ -150,8 +150,9 @@ class Challenge:
     """
 
     name: str = attrs.field(converter=str)
+    # A read-only mapping cannot be hashed; equality still compares it.
     parameters: Mapping[str, str] = attrs.field(
-        factory=dict, converter=_frozen_str_mapping, repr=_parameters_repr
+        factory=dict, converter=_frozen_str_mapping, repr=_parameters_repr, hash=False
     )
     session: str | None = attrs.field(default=None, repr=False)
     username: str

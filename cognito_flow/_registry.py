@@ -51,15 +51,18 @@ class HandlerRegistry:
     """
 
     _handlers: dict[str, Handler] = attrs.field(factory=dict, alias="handlers")
-    fallback: Handler | None = None
+    fallback: Handler | None = attrs.field(default=None, on_setattr=attrs.setters.validate)
+
+    @fallback.validator
+    def _check_fallback(self, attribute: object, value: Handler | None) -> None:
+        if value is not None:
+            _check_handler(value, "the fallback")
 
     def __attrs_post_init__(self) -> None:
         handlers = dict(self._handlers)
         self._handlers = {}
         for name, handler in handlers.items():
             self.register(name, handler)
-        if self.fallback is not None:
-            _check_handler(self.fallback, "the fallback")
 
     def register(self, name: str, handler: Handler, *, replace: bool = False) -> None:
         """Register ``handler`` for challenge ``name``.
@@ -133,4 +136,6 @@ class HandlerRegistry:
 
     def __repr__(self) -> str:
         fallback = ", with fallback" if self.fallback is not None else ""
-        return f"<HandlerRegistry: {len(self._handlers)} handlers{fallback}>"
+        count = len(self._handlers)
+        noun = "handler" if count == 1 else "handlers"
+        return f"<HandlerRegistry: {count} {noun}{fallback}>"

@@ -121,14 +121,15 @@ def test_every_exception_is_importable_from_the_package() -> None:
 
 
 def test_handlers_all_is_complete() -> None:
-    """cognito_flow.handlers.__all__ is exactly its public functions."""
+    """cognito_flow.handlers.__all__ is exactly its public functions and callback types."""
     module = cognito_flow.handlers
-    functions = {
+    public = {
         name
         for name, value in vars(module).items()
-        if not name.startswith("_") and inspect.isfunction(value)
+        if not name.startswith("_")
+        and (inspect.isfunction(value) or (is_type_alias(value) and name.endswith("Prompt")))
     }
-    assert set(module.__all__) == functions
+    assert set(module.__all__) == public
 
 
 @pytest.mark.parametrize("name", FIXED_NAMES)

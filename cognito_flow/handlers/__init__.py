@@ -20,6 +20,9 @@ from .._registry import Handler
 from ..exceptions import ConfigurationError
 
 __all__ = [
+    "CodePrompt",
+    "NewPasswordPrompt",
+    "TotpSetupPrompt",
     "code",
     "custom_challenge",
     "email_otp",
@@ -94,6 +97,7 @@ def sms_otp(callback: CodePrompt) -> Handler:
     return code("SMS_OTP_CODE", callback)
 
 
+#: Asks for a new password, or a (password, attributes) pair.
 NewPasswordPrompt = Callable[[Challenge], Awaitable[str | tuple[str, Mapping[str, str]]]]
 
 
@@ -149,6 +153,7 @@ def select_mfa_type(
     return _named(answer, "select_mfa_type")
 
 
+#: Gets the authenticator secret, the otpauth URI and the challenge; returns a code.
 TotpSetupPrompt = Callable[[str, str, Challenge], Awaitable[str]]
 
 

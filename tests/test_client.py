@@ -1,0 +1,611 @@
+"""CognitoAuthClient against a local Cognito (moto's server), over both APIs."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any, NoReturn
+
+import aiobotocore.session
+import botocore.exceptions
+import pytest
+
+from cognito_flow import (
+    AuthenticationResult,
+    AuthFlow,
+    Challenge,
+    ChallengeContext,
+    ChallengeName,
+    CodeMismatchError,
+    CognitoAuthClient,
+    ConfigurationError,
+    HandlerRegistry,
+    NotAuthorizedError,
+    SessionExpiredError,
+    UnhandledChallengeError,
+    UserNotFoundError,
+    handlers,
+)
+from cognito_flow.testing import EXPLICIT_AUTH_FLOWS, LocalCognito, aio_config, totp_code
+
+PASSWORD = "Initial-Passw0rd!"
+TEMPORARY = "Temporary-Passw0rd!"
+NEW_PASSWORD = "Brand-new-Passw0rd!"
+PHONE = "+15555550100"
+
+
+# -- helpers -------------------------------------------------------------------
+
+
+def claims(token: str | None) -> dict[str, Any]:
+    """The unverified payload of a JWT."""
+    assert token is not None
+    payload = token.split(".")[1]
+    payload += "=" * (-len(payload) % 4)
+    decoded: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload))
+    return decoded
+
+
+def assert_tokens_for(result: object, username: str) -> None:
+    assert isinstance(result, AuthenticationResult)
+    assert claims(result.id_token)["cognito:username"] == username
+    assert claims(result.access_token)["token_use"] == "access"
+    assert result.expires_in > 0
+
+
+async def avoid_step_edge() -> None:
+    """Wait for the next 30 s TOTP step if this one is about to end.
+
+    moto checks codes with no tolerance window, so a code computed in the last
+    instant of a step would be refused by the time it arrives.
+    """
+    left = 30 - time.time() % 30
+    if left < 1.5:
+        await asyncio.sleep(left + 0.05)
+
+
+async def fresh_code(secret: str) -> str:
+    """The current TOTP code of ``secret``, never one about to roll over."""
+    await avoid_step_edge()
+    return totp_code(secret)
+
+
+def wrong_code(secret: str) -> str:
+    """A six-digit code that no nearby time step of ``secret`` produces."""
+    now = time.time()
+    near = {totp_code(secret, at=now + step) for step in (-60, -30, 0, 30, 60)}
+    return next(code for code in ("000000", "111111", "222222", "333333") if code not in near)
+
+
+def round_trip(challenge: Challenge) -> Challenge:
+    """What a web backend does between two requests: JSON out, JSON back."""
+    restored = Challenge.from_dict(json.loads(json.dumps(challenge.to_dict())))
+    assert restored == challenge
+    return restored
+
+
+def registry_with(**answers: Any) -> HandlerRegistry:
+    registry = HandlerRegistry()
+    for name, handler in answers.items():
+        registry.register(name, handler)
+    return registry
+
+
+async def new_password_prompt(challenge: Challenge) -> str:
+    assert challenge.name == ChallengeName.NEW_PASSWORD_REQUIRED
+    return NEW_PASSWORD
+
+
+class NoCalls:
+    """An aiobotocore client stand-in that fails the test on any use."""
+
+    def __getattr__(self, name: str) -> NoReturn:
+        raise AssertionError(f"the client was used: {name}")
+
+
+# -- fixtures ------------------------------------------------------------------
+
+
+@pytest.fixture(params=[True, False], ids=["admin", "public"])
+def admin(request: pytest.FixtureRequest) -> bool:
+    """AdminInitiateAuth (ADMIN_USER_PASSWORD_AUTH) or InitiateAuth (USER_PASSWORD_AUTH)."""
+    value: bool = request.param
+    return value
+
+
+@pytest.fixture(params=[False, True], ids=["no-secret", "secret"])
+def with_secret(request: pytest.FixtureRequest) -> bool:
+    """An app client without, or with, a client secret."""
+    value: bool = request.param
+    return value
+
+
+@pytest.fixture
+def flow(admin: bool) -> AuthFlow | None:
+    """The password flow of the API under test (None: the admin default)."""
+    return None if admin else AuthFlow.USER_PASSWORD_AUTH
+
+
+@pytest.fixture
+def auth(local_cognito: LocalCognito, admin: bool, with_secret: bool) -> CognitoAuthClient:
+    """A CognitoAuthClient on the test's pool, for each API and secret setting."""
+    return local_cognito.auth_client(with_secret=with_secret, admin=admin)
+
+
+async def totp_user(cognito: LocalCognito, auth: CognitoAuthClient, flow: AuthFlow | None) -> str:
+    """Create alice with TOTP MFA set up and preferred; return the authenticator secret."""
+    await cognito.create_user("alice", PASSWORD)
+    first = await auth.authenticate("alice", PASSWORD, flow=flow)
+    await avoid_step_edge()  # enable_totp computes a code itself
+    return await cognito.enable_totp(first.access_token)
+
+
+# -- plain sign-in ------------------------------------------------------------------
+
+
+async def test_sign_in_returns_the_users_tokens(
+    local_cognito: LocalCognito, auth: CognitoAuthClient, flow: AuthFlow | None
+) -> None:
+    """A confirmed user gets tokens whose id token names that user."""
+    await local_cognito.create_user("alice", PASSWORD)
+    result = await auth.authenticate("alice", PASSWORD, flow=flow)
+    assert_tokens_for(result, "alice")
+    assert result.refresh_token
+    assert result.token_type == "Bearer"
+    assert result.new_device_metadata is None
+
+
+async def test_start_without_challenge_returns_tokens(
+    local_cognito: LocalCognito, auth: CognitoAuthClient, flow: AuthFlow | None
+) -> None:
+    """start() returns the tokens at once when the service sends no challenge."""
+    await local_cognito.create_user("alice", PASSWORD)
+    assert_tokens_for(await auth.start("alice", PASSWORD, flow=flow), "alice")
+
+
+# -- NEW_PASSWORD_REQUIRED ----------------------------------------------------------
+
+
+async def test_new_password_required_answered_by_handler(
+    local_cognito: LocalCognito, auth: CognitoAuthClient, flow: AuthFlow | None
+) -> None:
+    """new_password() answers NEW_PASSWORD_REQUIRED inside authenticate(); the new password then works."""
+    await local_cognito.create_user("alice", TEMPORARY, temporary=True)
+    seen: list[Challenge] = []
+
+    async def choose(challenge: Challenge) -> str:
+        seen.append(challenge)
+        return NEW_PASSWORD
+
+    registry = registry_with(NEW_PASSWORD_REQUIRED=handlers.new_password(choose))
+    result = await auth.authenticate("alice", TEMPORARY, handlers=registry, flow=flow)
+    assert_tokens_for(result, "alice")
+    assert [(c.name, c.username) for c in seen] == [("NEW_PASSWORD_REQUIRED", "alice")]
+
+    assert_tokens_for(await auth.authenticate("alice", NEW_PASSWORD, flow=flow), "alice")
+    with pytest.raises(NotAuthorizedError):
+        await auth.authenticate("alice", TEMPORARY, flow=flow)
+
+
+async def test_new_password_required_across_two_requests(
+    local_cognito: LocalCognito, auth: CognitoAuthClient, flow: AuthFlow | None
+) -> None:
+    """start() stops at NEW_PASSWORD_REQUIRED; the challenge survives JSON and resume() finishes."""
+    await local_cognito.create_user("alice", TEMPORARY, temporary=True)
+    step = await auth.start("alice", TEMPORARY, flow=flow)
+    assert isinstance(step, Challenge)
+    assert step.name == ChallengeName.NEW_PASSWORD_REQUIRED
+    assert step.username == "alice"
+    assert step.session
+
+    result = await auth.resume(round_trip(step), {"NEW_PASSWORD": NEW_PASSWORD})
+    assert_tokens_for(result, "alice")
+    assert_tokens_for(await auth.authenticate("alice", NEW_PASSWORD, flow=flow), "alice")
+
+
+async def test_unhandled_challenge_can_be_resumed(
+    local_cognito: LocalCognito, auth: CognitoAuthClient, flow: AuthFlow | None
+) -> None:
+    """authenticate() raises UnhandledChallengeError for a challenge with no handler; its challenge resumes."""
+    await local_cognito.create_user("alice", TEMPORARY, temporary=True)
+    with pytest.raises(UnhandledChallengeError) as info:
+        await auth.authenticate("alice", TEMPORARY, flow=flow)
+    pending = info.value.challenge
+    assert pending.name == ChallengeName.NEW_PASSWORD_REQUIRED
+    assert pending.session
+    assert "NEW_PASSWORD_REQUIRED" in str(info.value)
+
+    result = await auth.resume(pending, {"NEW_PASSWORD": NEW_PASSWORD})
+    assert_tokens_for(result, "alice")
+
+
+async def test_handler_gets_a_context(
+    local_cognito: LocalCognito, auth: CognitoAuthClient, flow: AuthFlow | None
+) -> None:
+    """A handler is called with a ChallengeContext naming the client, the round and the flow."""
+    await local_cognito.create_user("alice", TEMPORARY, temporary=True)
+    contexts: list[ChallengeContext] = []
+
+    async def answer(challenge: Challenge, context: ChallengeContext) -> dict[str, str]:
+        contexts.append(context)
+        return {"NEW_PASSWORD": NEW_PASSWORD}
+
+    registry = registry_with(NEW_PASSWORD_REQUIRED=answer)
+    await auth.authenticate("alice", TEMPORARY, handlers=registry, flow=flow)
+    [context] = contexts
+    assert context.client is auth
+    assert context.round == 1
+    assert context.flow == (flow or AuthFlow.ADMIN_USER_PASSWORD_AUTH)
+
+
+# -- SOFTWARE_TOKEN_MFA ---------------------------------------------------------------
+
+
+async def test_software_token_mfa_answered_by_handler(
+    local_cognito: LocalCognito, auth: CognitoAuthClient, flow: AuthFlow | None
+) -> None:
+    """software_token_mfa() answers SOFTWARE_TOKEN_MFA with the authenticator's code."""
+    secret = await totp_user(local_cognito, auth, flow)
+    seen: list[str] = []
+
+    async def code(challenge: Challenge) -> str:
+        seen.append(challenge.name)
+        return await fresh_code(secret)
+
+    registry = registry_with(SOFTWARE_TOKEN_MFA=handlers.software_token_mfa(code))
+    result = await auth.authenticate("alice", PASSWORD, handlers=registry, flow=flow)
+    assert_tokens_for(result, "alice")
+    assert seen == ["SOFTWARE_TOKEN_MFA"]
+
+
+async def test_software_token_mfa_across_two_requests(
+    local_cognito: LocalCognito, auth: CognitoAuthClient, flow: AuthFlow | None
+) -> None:
+    """start() stops at SOFTWARE_TOKEN_MFA; resume() of the JSON round-tripped challenge signs in."""
+    secret = await totp_user(local_cognito, auth, flow)
+    step = await auth.start("alice", PASSWORD, flow=flow)
+    assert isinstance(step, Challenge)
+    assert step.name == ChallengeName.SOFTWARE_TOKEN_MFA
+
+    answers = {"SOFTWARE_TOKEN_MFA_CODE": await fresh_code(secret)}
+    assert_tokens_for(await auth.resume(round_trip(step), answers), "alice")
+
+
+async def test_wrong_totp_code_in_resume_can_be_retried(
+    local_cognito: LocalCognito, auth: CognitoAuthClient, flow: AuthFlow | None
+) -> None:
+    """A wrong code raises CodeMismatchError carrying the challenge; resuming it with the right code signs in."""
+    secret = await totp_user(local_cognito, auth, flow)
+    step = await auth.start("alice", PASSWORD, flow=flow)
+    assert isinstance(step, Challenge)
+    pending = round_trip(step)
+
+    with pytest.raises(CodeMismatchError) as info:
+        await auth.resume(pending, {"SOFTWARE_TOKEN_MFA_CODE": wrong_code(secret)})
+    error = info.value
+    assert error.code == "CodeMismatchException"
+    assert error.challenge == pending
+
+    assert error.challenge is not None
+    answers = {"SOFTWARE_TOKEN_MFA_CODE": await fresh_code(secret)}
+    assert_tokens_for(await auth.resume(error.challenge, answers), "alice")
+
+
+async def test_wrong_totp_code_from_handler_can_be_retried(
+    local_cognito: LocalCognito, auth: CognitoAuthClient, flow: AuthFlow | None
+) -> None:
+    """A handler's wrong code raises CodeMismatchError whose challenge resumes with the right code."""
+    secret = await totp_user(local_cognito, auth, flow)
+
+    async def bad_code(challenge: Challenge) -> str:
+        return wrong_code(secret)
+
+    registry = registry_with(SOFTWARE_TOKEN_MFA=handlers.software_token_mfa(bad_code))
+    with pytest.raises(CodeMismatchError) as info:
+        await auth.authenticate("alice", PASSWORD, handlers=registry, flow=flow)
+    pending = info.value.challenge
+    assert pending is not None
+    assert pending.name == ChallengeName.SOFTWARE_TOKEN_MFA
+    assert pending.session
+
+    answers = {"SOFTWARE_TOKEN_MFA_CODE": await fresh_code(secret)}
+    assert_tokens_for(await auth.resume(round_trip(pending), answers), "alice")
+
+
+# -- SMS_MFA --------------------------------------------------------------------------
+
+
+async def test_sms_mfa_answered_by_handler(
+    local_cognito: LocalCognito, auth: CognitoAuthClient, flow: AuthFlow | None
+) -> None:
+    """sms_mfa() answers SMS_MFA (moto accepts any code)."""
+    await local_cognito.create_user("alice", PASSWORD, attributes={"phone_number": PHONE})
+    await local_cognito.idp.admin_set_user_mfa_preference(
+        UserPoolId=local_cognito.user_pool_id,
+        Username="alice",
+        SMSMfaSettings={"Enabled": True, "PreferredMfa": True},
+    )
+    seen: list[Challenge] = []
+
+    async def code(challenge: Challenge) -> str:
+        seen.append(challenge)
+        return "123456"
+
+    registry = registry_with(SMS_MFA=handlers.sms_mfa(code))
+    result = await auth.authenticate("alice", PASSWORD, handlers=registry, flow=flow)
+    assert_tokens_for(result, "alice")
+    assert [(c.name, c.username) for c in seen] == [("SMS_MFA", "alice")]
+
+
+# -- MFA_SETUP ----------------------------------------------------------------------
+
+
+async def test_mfa_setup_answered_by_handler(
+    local_cognito: LocalCognito, auth: CognitoAuthClient, flow: AuthFlow | None
+) -> None:
+    """NEW_PASSWORD_REQUIRED then MFA_SETUP: mfa_setup_totp() gets the secret and URI, its code signs in."""
+    await local_cognito.require_mfa()
+    await local_cognito.create_user("alice", TEMPORARY, temporary=True)
+    seen: list[tuple[str, str, Challenge]] = []
+
+    async def first_code(secret: str, uri: str, challenge: Challenge) -> str:
+        seen.append((secret, uri, challenge))
+        return await fresh_code(secret)
+
+    registry = registry_with(
+        NEW_PASSWORD_REQUIRED=handlers.new_password(new_password_prompt),
+        MFA_SETUP=handlers.mfa_setup_totp(first_code),
+    )
+    result = await auth.authenticate("alice", TEMPORARY, handlers=registry, flow=flow)
+    assert_tokens_for(result, "alice")
+
+    [(secret, uri, challenge)] = seen
+    assert challenge.name == ChallengeName.MFA_SETUP
+    assert challenge.secret_code == secret
+    assert uri.startswith("otpauth://totp/")
+    assert f"secret={secret}" in uri
+    assert "SOFTWARE_TOKEN_MFA" in challenge.mfas_can_setup
+
+
+async def test_mfa_setup_across_two_requests(
+    local_cognito: LocalCognito, auth: CognitoAuthClient, flow: AuthFlow | None
+) -> None:
+    """start() stops at MFA_SETUP with the secret already fetched; resume() with the first code signs in."""
+    await local_cognito.require_mfa()
+    await local_cognito.create_user("alice", TEMPORARY, temporary=True)
+    registry = registry_with(NEW_PASSWORD_REQUIRED=handlers.new_password(new_password_prompt))
+    step = await auth.start("alice", TEMPORARY, handlers=registry, flow=flow)
+    assert isinstance(step, Challenge)
+    assert step.name == ChallengeName.MFA_SETUP
+    assert step.mfas_can_setup == ("SOFTWARE_TOKEN_MFA",)
+    assert step.secret_code
+    assert step.otpauth_uri is not None
+    assert step.otpauth_uri.startswith("otpauth://totp/")
+
+    pending = round_trip(step)
+    assert pending.secret_code == step.secret_code
+    answers = {"SOFTWARE_TOKEN_MFA_CODE": await fresh_code(step.secret_code)}
+    assert_tokens_for(await auth.resume(pending, answers), "alice")
+
+
+async def test_wrong_mfa_setup_code_can_be_retried(
+    local_cognito: LocalCognito, auth: CognitoAuthClient, flow: AuthFlow | None
+) -> None:
+    """A wrong first code fails VerifySoftwareToken with CodeMismatchError; the challenge resumes."""
+    await local_cognito.require_mfa()
+    await local_cognito.create_user("alice", TEMPORARY, temporary=True)
+    registry = registry_with(NEW_PASSWORD_REQUIRED=handlers.new_password(new_password_prompt))
+    step = await auth.start("alice", TEMPORARY, handlers=registry, flow=flow)
+    assert isinstance(step, Challenge)
+    assert step.secret_code
+
+    with pytest.raises(CodeMismatchError) as info:
+        await auth.resume(step, {"SOFTWARE_TOKEN_MFA_CODE": wrong_code(step.secret_code)})
+    assert info.value.operation == "VerifySoftwareToken"
+    assert info.value.challenge == step
+
+    answers = {"SOFTWARE_TOKEN_MFA_CODE": await fresh_code(step.secret_code)}
+    assert_tokens_for(await auth.resume(step, answers), "alice")
+
+
+# -- refresh ------------------------------------------------------------------------
+
+
+async def test_refresh_returns_new_tokens(
+    local_cognito: LocalCognito,
+    auth: CognitoAuthClient,
+    flow: AuthFlow | None,
+    with_secret: bool,
+) -> None:
+    """refresh() trades the refresh token for new tokens (username= only needed with a secret)."""
+    await local_cognito.create_user("alice", PASSWORD)
+    first = await auth.authenticate("alice", PASSWORD, flow=flow)
+    assert first.refresh_token is not None
+
+    refreshed = await auth.refresh(first.refresh_token, username="alice" if with_secret else None)
+    assert_tokens_for(refreshed, "alice")
+    assert refreshed.access_token != first.access_token
+    assert claims(refreshed.access_token)["origin_jti"] == claims(first.access_token)["origin_jti"]
+
+
+async def test_refresh_with_username_and_no_secret(local_cognito: LocalCognito) -> None:
+    """refresh() accepts username= on an app client without a secret too."""
+    await local_cognito.create_user("alice", PASSWORD)
+    auth = local_cognito.auth_client(admin=False)
+    first = await auth.authenticate("alice", PASSWORD, flow=AuthFlow.USER_PASSWORD_AUTH)
+    assert first.refresh_token is not None
+    assert_tokens_for(await auth.refresh(first.refresh_token, username="alice"), "alice")
+
+
+async def test_refresh_with_secret_needs_username(local_cognito: LocalCognito, admin: bool) -> None:
+    """refresh() on an app client with a secret and no username= is a ConfigurationError, before any call."""
+    auth = CognitoAuthClient(
+        NoCalls(),  # type: ignore[arg-type]
+        user_pool_id=local_cognito.user_pool_id,
+        client_id=local_cognito.secret_client_id,
+        client_secret=local_cognito.client_secret,
+        admin=admin,
+    )
+    with pytest.raises(ConfigurationError, match="username"):
+        await auth.refresh("some-refresh-token")
+
+
+# -- errors -------------------------------------------------------------------------
+
+
+async def test_wrong_password_is_not_authorized(
+    local_cognito: LocalCognito, auth: CognitoAuthClient, flow: AuthFlow | None, admin: bool
+) -> None:
+    """A wrong password raises NotAuthorizedError (not SessionExpiredError) with the service's details."""
+    await local_cognito.create_user("alice", PASSWORD)
+    with pytest.raises(NotAuthorizedError) as info:
+        await auth.authenticate("alice", "Wrong-Passw0rd!", flow=flow)
+    error = info.value
+    assert type(error) is NotAuthorizedError
+    assert not isinstance(error, SessionExpiredError)
+    assert error.code == "NotAuthorizedException"
+    assert error.operation == ("AdminInitiateAuth" if admin else "InitiateAuth")
+    assert isinstance(error.message, str)
+    assert error.challenge is None
+    assert isinstance(error.__cause__, botocore.exceptions.ClientError)
+    assert error.__cause__.response["Error"]["Code"] == "NotAuthorizedException"
+
+
+async def test_unknown_user_is_user_not_found(
+    auth: CognitoAuthClient, flow: AuthFlow | None, admin: bool
+) -> None:
+    """moto reveals an unknown user: UserNotFoundError, a NotAuthorizedError, with the service's details."""
+    with pytest.raises(NotAuthorizedError) as info:
+        await auth.authenticate("nobody", PASSWORD, flow=flow)
+    error = info.value
+    assert type(error) is UserNotFoundError
+    assert error.code == "UserNotFoundException"
+    assert error.message == "User does not exist."
+    assert error.operation == ("AdminInitiateAuth" if admin else "InitiateAuth")
+    assert isinstance(error.__cause__, botocore.exceptions.ClientError)
+
+
+# -- connect() ----------------------------------------------------------------------
+
+
+async def test_connect_creates_and_closes_its_client(
+    local_cognito: LocalCognito, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """connect() builds an aiobotocore client from the session, signs in with it, and closes it on exit."""
+    await local_cognito.create_user("alice", PASSWORD)
+    session = aiobotocore.session.AioSession()
+    session.set_credentials("testing", "testing")
+    events: list[str] = []
+    create_client = session.create_client
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        context = create_client(*args, **kwargs)
+
+        class Spy:
+            async def __aenter__(self) -> Any:
+                events.append("open")
+                self.client = await context.__aenter__()
+                return self.client
+
+            async def __aexit__(self, *exc: Any) -> Any:
+                events.append("close")
+                return await context.__aexit__(*exc)
+
+        return Spy()
+
+    monkeypatch.setattr(session, "create_client", spy)
+    async with CognitoAuthClient.connect(
+        user_pool_id=local_cognito.user_pool_id,
+        client_id=local_cognito.client_id,
+        endpoint_url=local_cognito.endpoint_url,
+        region_name="us-east-1",
+        session=session,
+        config=aio_config(),
+        max_rounds=3,
+    ) as auth:
+        assert events == ["open"]
+        assert auth.max_rounds == 3
+        assert_tokens_for(await auth.authenticate("alice", PASSWORD), "alice")
+    assert events == ["open", "close"]
+
+
+# -- concurrency --------------------------------------------------------------------
+
+
+async def test_concurrent_sign_ins_get_their_own_tokens(local_cognito: LocalCognito) -> None:
+    """200 users signing in at once on one client each get tokens naming themselves."""
+    names = [f"user{i:03d}" for i in range(200)]
+    await asyncio.gather(*(local_cognito.create_user(name, f"{name}-Passw0rd!") for name in names))
+    auth = local_cognito.auth_client(with_secret=True)
+
+    results = await asyncio.gather(
+        *(auth.authenticate(name, f"{name}-Passw0rd!") for name in names)
+    )
+    assert [claims(r.id_token)["cognito:username"] for r in results] == names
+    assert len({r.access_token for r in results}) == len(names)
+
+
+# -- USER_SRP_AUTH ------------------------------------------------------------------
+
+
+@pytest.fixture
+async def email_pool(local_cognito: LocalCognito) -> AsyncIterator[tuple[str, str, str, str]]:
+    """A pool whose users sign in with their email: (pool id, client id, secret client id, secret).
+
+    moto answers USER_SRP_AUTH with USER_ID_FOR_SRP = the user's sub and looks
+    the user up by it, which only finds the user where the sub is the user name,
+    as in an email-as-username pool (the real service's USER_ID_FOR_SRP is the
+    user name in the fixture's plain pool).
+    """
+    idp = local_cognito.idp
+    pool = await idp.create_user_pool(PoolName="srp-email", UsernameAttributes=["email"])
+    pool_id = pool["UserPool"]["Id"]
+    plain = await idp.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="plain", ExplicitAuthFlows=EXPLICIT_AUTH_FLOWS
+    )
+    secret = await idp.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName="secret",
+        GenerateSecret=True,
+        ExplicitAuthFlows=EXPLICIT_AUTH_FLOWS,
+    )
+    yield (
+        pool_id,
+        plain["UserPoolClient"]["ClientId"],
+        secret["UserPoolClient"]["ClientId"],
+        secret["UserPoolClient"]["ClientSecret"],
+    )
+    await idp.delete_user_pool(UserPoolId=pool_id)
+
+
+async def test_user_srp_auth_reaches_tokens(
+    local_cognito: LocalCognito, email_pool: tuple[str, str, str, str], with_secret: bool
+) -> None:
+    """USER_SRP_AUTH (the public default) answers PASSWORD_VERIFIER for USER_ID_FOR_SRP and gets tokens.
+
+    moto does not check the SRP signature: this proves the wiring only.
+    """
+    pool_id, client_id, secret_client_id, client_secret = email_pool
+    idp = local_cognito.idp
+    email = "carol@example.com"
+    await idp.admin_create_user(
+        UserPoolId=pool_id, Username=email, TemporaryPassword=PASSWORD, MessageAction="SUPPRESS"
+    )
+    await idp.admin_set_user_password(
+        UserPoolId=pool_id, Username=email, Password=PASSWORD, Permanent=True
+    )
+    internal_name = (await idp.admin_get_user(UserPoolId=pool_id, Username=email))["Username"]
+    assert internal_name != email
+
+    auth = CognitoAuthClient(
+        idp,
+        user_pool_id=pool_id,
+        client_id=secret_client_id if with_secret else client_id,
+        client_secret=client_secret if with_secret else None,
+        admin=False,
+    )
+    result = await auth.authenticate(email, PASSWORD)
+    assert_tokens_for(result, internal_name)

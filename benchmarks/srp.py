@@ -11,6 +11,10 @@ Prints figures only: nothing here asserts on timing.
     inputs (the first case of ``shared/test-vectors/srp.json``).
 (b) Event-loop stall: a ticker task sleeps 1 ms in a loop and records how
     late it wakes while N sign-ins run through ``loop.run_in_executor``.
+(c) The same stall through the library itself: N concurrent
+    ``CognitoAuthClient.authenticate()`` calls (USER_SRP_AUTH) against an
+    in-process stand-in for the service that answers at once, so all the
+    time is the library's (its core, its executor, the SRP maths).
 """
 
 from __future__ import annotations
@@ -235,6 +239,61 @@ async def stall_figures(case: dict[str, Any], jobs: int, repeats: int) -> None:
     print("  (max = worst of the repeats; wall = median time for all sign-ins)")
 
 
+class InstantService:
+    """Answers InitiateAuth with PASSWORD_VERIFIER and the answer with tokens, at once."""
+
+    def __init__(self, case: dict[str, Any]) -> None:
+        self.challenge = {
+            "ChallengeName": "PASSWORD_VERIFIER",
+            "Session": "session-" + "x" * 24,
+            "ChallengeParameters": {
+                "SRP_B": case["B_hex"],
+                "SALT": case["salt_hex"],
+                "SECRET_BLOCK": case["secret_block_b64"],
+                "USERNAME": case["user_id_for_srp"],
+                "USER_ID_FOR_SRP": case["user_id_for_srp"],
+            },
+        }
+        self.tokens = {"AuthenticationResult": {"AccessToken": "a.b.c", "ExpiresIn": 3600}}
+
+    async def initiate_auth(self, **params: Any) -> dict[str, Any]:
+        return self.challenge
+
+    async def respond_to_auth_challenge(self, **params: Any) -> dict[str, Any]:
+        return self.tokens
+
+
+async def library_stall_figures(case: dict[str, Any], jobs: int, repeats: int) -> None:
+    """(c): the stall while the library itself runs concurrent SRP sign-ins."""
+    from cognito_flow import CognitoAuthClient
+
+    print(f"\n(c) event-loop stall while {jobs} authenticate() calls run (USER_SRP_AUTH)")
+    auth = CognitoAuthClient(
+        InstantService(case),  # type: ignore[arg-type]
+        user_pool_id=case["pool_id"],
+        client_id="benchmark",
+        admin=False,
+    )
+
+    async def work(loop: asyncio.AbstractEventLoop) -> None:
+        await asyncio.gather(
+            *(auth.authenticate(case["user_id_for_srp"], case["password"]) for _ in range(jobs))
+        )
+
+    for backend in available_backends():
+        srp.set_backend(backend)
+        await work(asyncio.get_running_loop())  # warm up: tables, worker thread
+        figures = [await measure_stall(work) for _ in range(repeats)]
+        worst = max(figures)
+        p99 = max(f[1] for f in figures)
+        wall = statistics.median(f[2] for f in figures)
+        per = wall / jobs * 1e3
+        print(
+            f"  {backend:6}: max {worst[0]:6.2f} ms  p99 {p99:6.2f} ms  "
+            f"wall {wall:5.2f} s ({per:.1f} ms a sign-in)"
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=30, help="CPU samples per contender")
@@ -245,6 +304,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Python {sys.version.split()[0]}, default SRP backend: {srp.backend()}")
     cpu_figures(case, args.runs)
     asyncio.run(stall_figures(case, args.jobs, args.repeats))
+    asyncio.run(library_stall_figures(case, args.jobs, args.repeats))
 
 
 if __name__ == "__main__":

@@ -252,6 +252,14 @@ class FakeCognito:
             or (flow == "CUSTOM_AUTH" and values.get("CHALLENGE_NAME") == "SRP_A")
             or (flow == "USER_AUTH" and values.get("PREFERRED_CHALLENGE") == "PASSWORD_SRP")
         )
+        if flow == "USER_AUTH" and "PREFERRED_CHALLENGE" not in values:
+            session = Session(user, "SELECT_CHALLENGE", self.clock(), client_id, device)
+            return {
+                "ChallengeName": "SELECT_CHALLENGE",
+                "Session": self._new_session(session),
+                "ChallengeParameters": {"USERNAME": user.username},
+                "AvailableChallenges": ["PASSWORD_SRP", "PASSWORD"],
+            }
         if not srp_start or "SRP_A" not in values:
             raise ServiceError("InvalidParameterException", f"{flow} is not served here")
         session = Session(user, "PASSWORD_VERIFIER", self.clock(), client_id, device)
@@ -276,6 +284,11 @@ class FakeCognito:
         if session.device is not None and values.get("DEVICE_KEY") != session.device.key:
             raise ServiceError("InvalidParameterException", "DEVICE_KEY missing from the answer")
         session.created = self.clock()
+        if name == "SELECT_CHALLENGE":
+            if values.get("ANSWER") != "PASSWORD_SRP" or "SRP_A" not in values:
+                raise ServiceError("InvalidParameterException", "only PASSWORD_SRP is served here")
+            session.stage = "PASSWORD_VERIFIER"
+            return self._password_verifier(user, session, values["SRP_A"])
         if name == "PASSWORD_VERIFIER":
             self._verify(session.peer, values)
             return self._after_password(session)

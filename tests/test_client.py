@@ -166,6 +166,17 @@ async def test_start_without_challenge_returns_tokens(
     assert_tokens_for(await auth.start("alice", PASSWORD, flow=flow), "alice")
 
 
+@pytest.mark.parametrize("with_secret", [False, True], ids=["plain", "secret"])
+async def test_admin_no_srp_auth_is_the_legacy_password_flow(
+    local_cognito: LocalCognito, with_secret: bool
+) -> None:
+    """ADMIN_NO_SRP_AUTH (the old name of admin password auth) reaches tokens."""
+    await local_cognito.create_user("alice", PASSWORD)
+    auth = local_cognito.auth_client(with_secret=with_secret)
+    result = await auth.authenticate("alice", PASSWORD, flow=AuthFlow.ADMIN_NO_SRP_AUTH)
+    assert_tokens_for(result, "alice")
+
+
 # -- NEW_PASSWORD_REQUIRED ----------------------------------------------------------
 
 

@@ -28,7 +28,7 @@ from cognito_flow import (
     NotAuthorizedError,
     SessionExpiredError,
 )
-from cognito_flow.handlers import software_token_mfa
+from cognito_flow.handlers import select_challenge, software_token_mfa
 from cognito_flow.testing import aio_config, local_cognito, totp_code
 
 SECRET = "fake-client-secret"
@@ -156,6 +156,27 @@ async def test_user_auth_password_srp(service: FakeCognito, make: Make, admin: b
         preferred_challenge=ChallengeName.PASSWORD_SRP,
     )
     assert isinstance(result, AuthenticationResult)
+
+
+@both_apis
+@with_and_without_secret
+async def test_select_challenge_password_srp(
+    service: FakeCognito, make: Make, admin: bool, secret: bool
+) -> None:
+    """SELECT_CHALLENGE answered with PASSWORD_SRP sends SRP_A, then a verified claim."""
+    service.device_tracking = False
+    service.add_user("alice", "pw-123456")
+    registry = HandlerRegistry()
+    registry.register(ChallengeName.SELECT_CHALLENGE, select_challenge())
+    result = await make(admin=admin, secret=secret).authenticate(
+        "alice", "pw-123456", flow=AuthFlow.USER_AUTH, handlers=registry
+    )
+    assert isinstance(result, AuthenticationResult)
+    respond = "AdminRespondToAuthChallenge" if admin else "RespondToAuthChallenge"
+    select = service.calls(respond)[0]["ChallengeResponses"]
+    assert select["ANSWER"] == "PASSWORD_SRP"
+    assert "PASSWORD" not in select
+    assert select["SRP_A"]
 
 
 @both_apis

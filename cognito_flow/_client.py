@@ -12,8 +12,11 @@ import contextlib
 import inspect
 import json
 import logging
-from collections.abc import AsyncIterator, Mapping
-from concurrent.futures import Executor, ThreadPoolExecutor
+import os
+import queue
+import threading
+from collections.abc import AsyncIterator, Callable, Mapping
+from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -45,17 +48,72 @@ __all__ = ["ChallengeContext", "CognitoAuthClient"]
 
 logger = logging.getLogger("cognito_flow")
 
-_executor: ThreadPoolExecutor | None = None
+
+class _SrpWorker:
+    """One daemon thread that runs every SRP computation of the process.
+
+    One thread, because the maths holds the GIL anyway and a single worker
+    that yields between slices (``srp.release_gil``) keeps the event loop's
+    wait for the GIL short. A plain queue and ``call_soon_threadsafe`` rather
+    than ``run_in_executor``: when many sign-ins start at once, the
+    concurrent.futures bookkeeping (locks shared with the worker) was most of
+    the event loop's cost per sign-in.
+    """
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._ensure_thread()
+        self._queue.put((loop, future, fn, args))
+        return future
+
+    def _ensure_thread(self) -> None:
+        # After a fork (pre-forking web servers) the child has no thread.
+        if self._thread is not None and self._pid == os.getpid():
+            return
+        with self._lock:
+            if self._thread is None or self._pid != os.getpid():
+                self._queue = queue.SimpleQueue()
+                self._thread = threading.Thread(
+                    target=self._work, name="cognito-flow-srp", daemon=True
+                )
+                self._pid = os.getpid()
+                self._thread.start()
+
+    def _work(self) -> None:
+        jobs = self._queue
+        while True:
+            loop, future, fn, args = jobs.get()
+            try:
+                value, error = fn(*args), None
+            except BaseException as exc:  # delivered to the awaiting task
+                value, error = None, exc
+            with contextlib.suppress(RuntimeError):  # the loop was closed meanwhile
+                loop.call_soon_threadsafe(_deliver, future, value, error)
+            # Short jobs (SRP_A with gmpy2) never reach a slice boundary; let
+            # the event loop have the GIL between them too.
+            srp.release_gil()
 
 
-def _default_executor() -> ThreadPoolExecutor:
-    # One thread for all SRP maths: the work holds the GIL anyway, and a
-    # single worker that yields between slices keeps the event loop's wait for
-    # the GIL short (see srp.py).
-    global _executor
-    if _executor is None:
-        _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cognito-flow-srp")
-    return _executor
+def _deliver(future: asyncio.Future[Any], value: Any, error: BaseException | None) -> None:
+    if future.cancelled():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(value)
+
+
+_worker = _SrpWorker()
+
+#: Registry used when a call passes no handlers; never mutated.
+_NO_HANDLERS = HandlerRegistry()
 
 
 @attrs.frozen
@@ -77,7 +135,7 @@ class ChallengeContext:
 
 def _as_registry(handlers: HandlerRegistry | Mapping[str, Handler] | None) -> HandlerRegistry:
     if handlers is None:
-        return HandlerRegistry()
+        return _NO_HANDLERS
     if isinstance(handlers, HandlerRegistry):
         return handlers
     if isinstance(handlers, Mapping):
@@ -403,9 +461,9 @@ class CognitoAuthClient:
     async def _run(self, compute: Compute) -> Any:
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(
-                self._executor or _default_executor(), compute.fn, srp.release_gil
-            )
+            if self._executor is None:
+                return await _worker.submit(compute.fn, srp.release_gil)
+            return await loop.run_in_executor(self._executor, compute.fn, srp.release_gil)
         except CognitoFlowError:
             raise
         except ValueError as exc:

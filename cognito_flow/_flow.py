@@ -460,7 +460,7 @@ class SignIn:
                 + ", ".join(sorted(allowed))
                 + (" (refresh tokens go through refresh())" if "REFRESH" in flow else "")
             )
-        return str(AuthFlow(flow))
+        return AuthFlow(flow)
 
     def _common(self) -> dict[str, Any]:
         params: dict[str, Any] = {"ClientId": self.config.client_id}

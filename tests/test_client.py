@@ -25,6 +25,7 @@ from cognito_flow import (
     HandlerRegistry,
     NotAuthorizedError,
     SessionExpiredError,
+    UnexpectedResponseError,
     UnhandledChallengeError,
     UserNotFoundError,
     handlers,
@@ -620,3 +621,70 @@ async def test_user_srp_auth_reaches_tokens(
     )
     result = await auth.authenticate(email, PASSWORD)
     assert_tokens_for(result, internal_name)
+
+
+# -- where SRP maths runs -----------------------------------------------------------
+
+
+class _SrpPeerOfOneAnswer:
+    """Answers InitiateAuth with a PASSWORD_VERIFIER carrying ``srp_b``, then tokens."""
+
+    def __init__(self, srp_b: str) -> None:
+        self.srp_b = srp_b
+
+    async def initiate_auth(self, **params: Any) -> dict[str, Any]:
+        return {
+            "ChallengeName": "PASSWORD_VERIFIER",
+            "Session": "s" * 24,
+            "ChallengeParameters": {
+                "SRP_B": self.srp_b,
+                "SALT": "ab12",
+                "SECRET_BLOCK": "c2VjcmV0",
+                "USER_ID_FOR_SRP": "alice",
+            },
+        }
+
+    async def respond_to_auth_challenge(self, **params: Any) -> dict[str, Any]:
+        assert params["ChallengeResponses"]["PASSWORD_CLAIM_SIGNATURE"]
+        return {"AuthenticationResult": {"AccessToken": "a.b.c", "ExpiresIn": 60}}
+
+
+async def test_srp_runs_on_a_given_executor() -> None:
+    """executor= moves the SRP maths onto the caller's executor."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1, thread_name_prefix="mine") as executor:
+        auth = CognitoAuthClient(
+            _SrpPeerOfOneAnswer("3" * 700),  # type: ignore[arg-type]
+            user_pool_id="us-east-1_Pool",
+            client_id="c",
+            admin=False,
+            executor=executor,
+        )
+        result = await auth.authenticate("alice", PASSWORD)
+    assert result.access_token == "a.b.c"
+
+
+@pytest.mark.parametrize("srp_b", ["0", "not-hex"])
+async def test_srp_refuses_a_broken_srp_b(srp_b: str) -> None:
+    """An SRP_B the maths must refuse raises UnexpectedResponseError, not ValueError."""
+    auth = CognitoAuthClient(
+        _SrpPeerOfOneAnswer(srp_b),  # type: ignore[arg-type]
+        user_pool_id="us-east-1_Pool",
+        client_id="c",
+        admin=False,
+    )
+    with pytest.raises(UnexpectedResponseError):
+        await auth.authenticate("alice", PASSWORD)
+
+
+async def test_many_srp_sign_ins_share_the_worker() -> None:
+    """Concurrent SRP sign-ins on the default worker thread all complete."""
+    auth = CognitoAuthClient(
+        _SrpPeerOfOneAnswer("3" * 700),  # type: ignore[arg-type]
+        user_pool_id="us-east-1_Pool",
+        client_id="c",
+        admin=False,
+    )
+    results = await asyncio.gather(*(auth.authenticate("alice", PASSWORD) for _ in range(20)))
+    assert len(results) == 20

@@ -628,92 +628,93 @@ class SignIn:
         return Call("associate_software_token", {"Session": session}, frozenset({session}))
 
     def _password_verifier(self, challenge: Challenge) -> Event:
-        params = challenge.parameters
-        missing = [k for k in ("SRP_B", "SALT", "SECRET_BLOCK") if not params.get(k)]
-        if missing:
-            raise UnexpectedResponseError(f"PASSWORD_VERIFIER without {', '.join(missing)}")
+        params = self._srp_parameters(challenge)
         if self._password is None or self._srp_a is None:
             raise UnexpectedResponseError(
                 "PASSWORD_VERIFIER arrived, but this sign-in did not start SRP "
                 "(use flow USER_SRP_AUTH, or PASSWORD_SRP, with a password)"
             )
         password, a, a_hex = self._password, self._srp_a, self._srp_a_hex
+        # USERNAME and SECRET_HASH of the answer use this name, not the alias
+        # the person typed.
         user_id = params.get("USER_ID_FOR_SRP") or challenge.username
-        timestamp = self.config.srp_timestamp
 
-        def claim(yield_hook: YieldHook) -> dict[str, str]:
-            when = timestamp()
-            return {
-                "PASSWORD_CLAIM_SECRET_BLOCK": params["SECRET_BLOCK"],
-                "TIMESTAMP": when,
-                "PASSWORD_CLAIM_SIGNATURE": srp.password_claim(
-                    pool_id=self.config.user_pool_id,
-                    user_id_for_srp=user_id,
-                    password=password,
-                    a=a,
-                    srp_b_hex=params["SRP_B"],
-                    salt_hex=params["SALT"],
-                    secret_block_b64=params["SECRET_BLOCK"],
-                    timestamp=when,
-                    srp_a_hex=a_hex,
-                    yield_hook=yield_hook,
-                ),
-            }
-
-        def then(answers: dict[str, str]) -> Event:
-            self._srp_a = None
-            return self._respond(
-                challenge.name,
-                user_id,
-                challenge.session or "",
-                answers,
-                {answers["PASSWORD_CLAIM_SIGNATURE"]},
+        def sign(timestamp: str, yield_hook: YieldHook) -> str:
+            return srp.password_claim(
+                pool_id=self.config.user_pool_id,
+                user_id_for_srp=user_id,
+                password=password,
+                a=a,
+                srp_b_hex=params["SRP_B"],
+                salt_hex=params["SALT"],
+                secret_block_b64=params["SECRET_BLOCK"],
+                timestamp=timestamp,
+                srp_a_hex=a_hex,
+                yield_hook=yield_hook,
             )
 
-        return self._compute(claim, "srp-password-claim", then)
+        return self._answer_verifier(challenge, user_id, sign, "srp-password-claim")
 
     def _device_verifier(self, challenge: Challenge) -> Event:
-        params = challenge.parameters
-        missing = [k for k in ("SRP_B", "SALT", "SECRET_BLOCK") if not params.get(k)]
-        if missing:
-            raise UnexpectedResponseError(f"DEVICE_PASSWORD_VERIFIER without {', '.join(missing)}")
+        params = self._srp_parameters(challenge)
         device, a, a_hex = self.device, self._srp_a, self._srp_a_hex
         if device is None or a is None:
             raise UnexpectedResponseError(
                 "DEVICE_PASSWORD_VERIFIER arrived before DEVICE_SRP_AUTH was answered"
             )
+
+        def sign(timestamp: str, yield_hook: YieldHook) -> str:
+            return srp.device_claim(
+                device_group_key=device.device_group_key,
+                device_key=device.device_key,
+                device_password=device.device_password,
+                a=a,
+                srp_b_hex=params["SRP_B"],
+                salt_hex=params["SALT"],
+                secret_block_b64=params["SECRET_BLOCK"],
+                timestamp=timestamp,
+                srp_a_hex=a_hex,
+                yield_hook=yield_hook,
+            )
+
+        return self._answer_verifier(challenge, challenge.username, sign, "srp-device-claim")
+
+    @staticmethod
+    def _srp_parameters(challenge: Challenge) -> Mapping[str, str]:
+        params = challenge.parameters
+        missing = [k for k in ("SRP_B", "SALT", "SECRET_BLOCK") if not params.get(k)]
+        if missing:
+            raise UnexpectedResponseError(f"{challenge.name} without {', '.join(missing)}")
+        return params
+
+    def _answer_verifier(
+        self,
+        challenge: Challenge,
+        username: str,
+        sign: Callable[[str, YieldHook], str],
+        purpose: str,
+    ) -> Compute:
+        """Sign a *_PASSWORD_VERIFIER off the loop, then answer it."""
+        block = challenge.parameters["SECRET_BLOCK"]
         timestamp = self.config.srp_timestamp
 
         def claim(yield_hook: YieldHook) -> dict[str, str]:
+            # The clock is read right before signing: the service refuses a
+            # TIMESTAMP that is a few minutes off.
             when = timestamp()
             return {
-                "PASSWORD_CLAIM_SECRET_BLOCK": params["SECRET_BLOCK"],
+                "PASSWORD_CLAIM_SECRET_BLOCK": block,
                 "TIMESTAMP": when,
-                "PASSWORD_CLAIM_SIGNATURE": srp.device_claim(
-                    device_group_key=device.device_group_key,
-                    device_key=device.device_key,
-                    device_password=device.device_password,
-                    a=a,
-                    srp_b_hex=params["SRP_B"],
-                    salt_hex=params["SALT"],
-                    secret_block_b64=params["SECRET_BLOCK"],
-                    timestamp=when,
-                    srp_a_hex=a_hex,
-                    yield_hook=yield_hook,
-                ),
+                "PASSWORD_CLAIM_SIGNATURE": sign(when, yield_hook),
             }
 
         def then(answers: dict[str, str]) -> Event:
             self._srp_a = None
-            return self._respond(
-                challenge.name,
-                challenge.username,
-                challenge.session or "",
-                answers,
-                {answers["PASSWORD_CLAIM_SIGNATURE"]},
-            )
+            signature = answers["PASSWORD_CLAIM_SIGNATURE"]
+            session = challenge.session or ""
+            return self._respond(challenge.name, username, session, answers, {signature})
 
-        return self._compute(claim, "srp-device-claim", then)
+        return self._compute(claim, purpose, then)
 
     def _on_associate(self, response: Mapping[str, Any]) -> Event:
         challenge, self._pending = self._pending, None

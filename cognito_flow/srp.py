@@ -522,8 +522,31 @@ def derive_key(
     return hmac.digest(prk, _INFO, "sha256")[:16]
 
 
-def _claim(key: bytes, first: str, second: str, block: bytes, timestamp: str) -> str:
-    message = first.encode() + second.encode() + block + timestamp.encode()
+def _signed_claim(
+    name: str,
+    user_id: str,
+    password: str,
+    a: int,
+    srp_b_hex: str,
+    salt_hex: str,
+    secret_block_b64: str,
+    timestamp: str,
+    srp_a_hex: str | None,
+    yield_hook: Callable[[], object] | None,
+) -> str:
+    # Checked before the expensive part, so a bad block fails at once.
+    block = _parse_b64("secret_block_b64", secret_block_b64)
+    key = derive_key(
+        pool_name=name,
+        user_id=user_id,
+        password=password,
+        a=a,
+        srp_b_hex=srp_b_hex,
+        salt_hex=salt_hex,
+        srp_a_hex=srp_a_hex,
+        yield_hook=yield_hook,
+    )
+    message = name.encode() + user_id.encode() + block + timestamp.encode()
     return base64.b64encode(hmac.digest(key, message, "sha256")).decode("ascii")
 
 
@@ -555,19 +578,18 @@ def password_claim(
     string sent as TIMESTAMP (see :func:`format_timestamp`). ``srp_a_hex``
     and ``yield_hook`` are as in :func:`derive_key`.
     """
-    pool_name = _pool_name(pool_id)
-    block = _parse_b64("secret_block_b64", secret_block_b64)
-    key = derive_key(
-        pool_name=pool_name,
-        user_id=user_id_for_srp,
-        password=password,
-        a=a,
-        srp_b_hex=srp_b_hex,
-        salt_hex=salt_hex,
-        srp_a_hex=srp_a_hex,
-        yield_hook=yield_hook,
+    return _signed_claim(
+        _pool_name(pool_id),
+        user_id_for_srp,
+        password,
+        a,
+        srp_b_hex,
+        salt_hex,
+        secret_block_b64,
+        timestamp,
+        srp_a_hex,
+        yield_hook,
     )
-    return _claim(key, pool_name, user_id_for_srp, block, timestamp)
 
 
 def device_claim(
@@ -590,18 +612,18 @@ def device_claim(
     that was registered with :func:`device_verifier`. ``srp_a_hex`` and
     ``yield_hook`` are as in :func:`derive_key`.
     """
-    block = _parse_b64("secret_block_b64", secret_block_b64)
-    key = derive_key(
-        pool_name=device_group_key,
-        user_id=device_key,
-        password=device_password,
-        a=a,
-        srp_b_hex=srp_b_hex,
-        salt_hex=salt_hex,
-        srp_a_hex=srp_a_hex,
-        yield_hook=yield_hook,
+    return _signed_claim(
+        device_group_key,
+        device_key,
+        device_password,
+        a,
+        srp_b_hex,
+        salt_hex,
+        secret_block_b64,
+        timestamp,
+        srp_a_hex,
+        yield_hook,
     )
-    return _claim(key, device_group_key, device_key, block, timestamp)
 
 
 @attrs.frozen(kw_only=True)

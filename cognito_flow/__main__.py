@@ -38,7 +38,7 @@ def _show_claims(result: AuthenticationResult) -> None:
 
 async def demo() -> int:
     """Run the demo; returns the process exit code."""
-    from .testing import local_cognito, totp_code
+    from .testing import fresh_totp_code, local_cognito
 
     print("1. starting a local Cognito (moto server on 127.0.0.1)")
     async with local_cognito() as cognito:
@@ -72,7 +72,7 @@ async def demo() -> int:
 
         print("5. web request 2: the person types the code; resume()")
         pending = Challenge.from_dict(json.loads(stored))
-        answers: Mapping[str, str] = {"SOFTWARE_TOKEN_MFA_CODE": totp_code(secret)}
+        answers: Mapping[str, str] = {"SOFTWARE_TOKEN_MFA_CODE": await fresh_totp_code(secret)}
         second = await auth.resume(pending, answers, handlers=registry)
         if not isinstance(second, AuthenticationResult) or second.refresh_token is None:
             print("   expected tokens", file=sys.stderr)

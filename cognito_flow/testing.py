@@ -19,6 +19,7 @@ SELECT_MFA_TYPE, CUSTOM_CHALLENGE, DEVICE_* or USER_AUTH challenges.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import hashlib
@@ -42,9 +43,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LocalCognito",
+    "fresh_totp_code",
     "local_cognito",
     "moto_server",
     "totp_code",
+    "wrong_totp_code",
 ]
 
 REGION = "us-east-1"
@@ -99,6 +102,26 @@ def totp_code(secret: str, *, at: float | None = None) -> str:
     return f"{value % 1_000_000:06d}"
 
 
+async def fresh_totp_code(secret: str) -> str:
+    """``totp_code(secret)``, but never from the last instant of a 30 s step.
+
+    moto checks codes against the current step only, so a code computed just
+    before the step rolls over is refused by the time it arrives; this waits
+    for the next step instead.
+    """
+    left = 30 - time.time() % 30
+    if left < 1.5:
+        await asyncio.sleep(left + 0.05)
+    return totp_code(secret)
+
+
+def wrong_totp_code(secret: str) -> str:
+    """A six-digit code that no step of ``secret`` within a minute produces."""
+    now = time.time()
+    near = {totp_code(secret, at=now + step) for step in (-60, -30, 0, 30, 60)}
+    return next(f"{n:06d}" for n in range(0, 1_000_000, 111_111) if f"{n:06d}" not in near)
+
+
 @attrs.define(repr=False)
 class LocalCognito:
     """A user pool on a local moto server, with two app clients.
@@ -143,7 +166,8 @@ class LocalCognito:
         """Set up and prefer TOTP MFA for the token's user; returns the secret."""
         associated = await self.idp.associate_software_token(AccessToken=access_token)
         secret = associated["SecretCode"]
-        await self.idp.verify_software_token(AccessToken=access_token, UserCode=totp_code(secret))
+        code = await fresh_totp_code(secret)
+        await self.idp.verify_software_token(AccessToken=access_token, UserCode=code)
         await self.idp.set_user_mfa_preference(
             AccessToken=access_token,
             SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},

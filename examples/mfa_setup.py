@@ -24,7 +24,7 @@ from typing import Any
 
 from cognito_flow import AuthenticationResult, Challenge, ChallengeName, HandlerRegistry
 from cognito_flow.handlers import new_password
-from cognito_flow.testing import local_cognito, totp_code
+from cognito_flow.testing import fresh_totp_code, local_cognito
 
 
 def id_token_claims(token: str) -> dict[str, Any]:
@@ -66,7 +66,7 @@ async def main() -> int:
         pending = Challenge.from_dict(json.loads(stored))
         secret = pending.secret_code
         assert secret is not None
-        code = totp_code(secret)  # the authenticator app's job, in real life
+        code = await fresh_totp_code(secret)  # the authenticator app's job, in real life
         result = await auth.resume(pending, {"SOFTWARE_TOKEN_MFA_CODE": code})
         if not isinstance(result, AuthenticationResult) or result.id_token is None:
             print(f"expected tokens, got {result!r}")

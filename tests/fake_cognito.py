@@ -294,7 +294,10 @@ class FakeCognito:
             return self._after_password(session)
         if name == "SOFTWARE_TOKEN_MFA":
             assert user.totp_secret is not None
-            if values.get("SOFTWARE_TOKEN_MFA_CODE") != totp_code(user.totp_secret):
+            # Like the real service, accept the code of the step just gone too.
+            now = self.clock()
+            valid = {totp_code(user.totp_secret, at=now), totp_code(user.totp_secret, at=now - 30)}
+            if values.get("SOFTWARE_TOKEN_MFA_CODE") not in valid:
                 self.sessions[params["Session"]] = session  # a wrong code keeps the session
                 raise ServiceError("CodeMismatchException", "Invalid code received for user")
             session.mfa_done = True

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import time
 from collections.abc import AsyncIterator
 from typing import Any, NoReturn
 
@@ -30,7 +29,13 @@ from cognito_flow import (
     UserNotFoundError,
     handlers,
 )
-from cognito_flow.testing import EXPLICIT_AUTH_FLOWS, LocalCognito, aio_config, totp_code
+from cognito_flow.testing import (
+    EXPLICIT_AUTH_FLOWS,
+    LocalCognito,
+    aio_config,
+    fresh_totp_code,
+    wrong_totp_code,
+)
 
 PASSWORD = "Initial-Passw0rd!"
 TEMPORARY = "Temporary-Passw0rd!"
@@ -55,30 +60,6 @@ def assert_tokens_for(result: object, username: str) -> None:
     assert claims(result.id_token)["cognito:username"] == username
     assert claims(result.access_token)["token_use"] == "access"
     assert result.expires_in > 0
-
-
-async def avoid_step_edge() -> None:
-    """Wait for the next 30 s TOTP step if this one is about to end.
-
-    moto checks codes with no tolerance window, so a code computed in the last
-    instant of a step would be refused by the time it arrives.
-    """
-    left = 30 - time.time() % 30
-    if left < 1.5:
-        await asyncio.sleep(left + 0.05)
-
-
-async def fresh_code(secret: str) -> str:
-    """The current TOTP code of ``secret``, never one about to roll over."""
-    await avoid_step_edge()
-    return totp_code(secret)
-
-
-def wrong_code(secret: str) -> str:
-    """A six-digit code that no nearby time step of ``secret`` produces."""
-    now = time.time()
-    near = {totp_code(secret, at=now + step) for step in (-60, -30, 0, 30, 60)}
-    return next(code for code in ("000000", "111111", "222222", "333333") if code not in near)
 
 
 def round_trip(challenge: Challenge) -> Challenge:
@@ -140,7 +121,6 @@ async def totp_user(cognito: LocalCognito, auth: CognitoAuthClient, flow: AuthFl
     """Create alice with TOTP MFA set up and preferred; return the authenticator secret."""
     await cognito.create_user("alice", PASSWORD)
     first = await auth.authenticate("alice", PASSWORD, flow=flow)
-    await avoid_step_edge()  # enable_totp computes a code itself
     return await cognito.enable_totp(first.access_token)
 
 
@@ -265,7 +245,7 @@ async def test_software_token_mfa_answered_by_handler(
 
     async def code(challenge: Challenge) -> str:
         seen.append(challenge.name)
-        return await fresh_code(secret)
+        return await fresh_totp_code(secret)
 
     registry = registry_with(SOFTWARE_TOKEN_MFA=handlers.software_token_mfa(code))
     result = await auth.authenticate("alice", PASSWORD, handlers=registry, flow=flow)
@@ -282,7 +262,7 @@ async def test_software_token_mfa_across_two_requests(
     assert isinstance(step, Challenge)
     assert step.name == ChallengeName.SOFTWARE_TOKEN_MFA
 
-    answers = {"SOFTWARE_TOKEN_MFA_CODE": await fresh_code(secret)}
+    answers = {"SOFTWARE_TOKEN_MFA_CODE": await fresh_totp_code(secret)}
     assert_tokens_for(await auth.resume(round_trip(step), answers), "alice")
 
 
@@ -296,13 +276,13 @@ async def test_wrong_totp_code_in_resume_can_be_retried(
     pending = round_trip(step)
 
     with pytest.raises(CodeMismatchError) as info:
-        await auth.resume(pending, {"SOFTWARE_TOKEN_MFA_CODE": wrong_code(secret)})
+        await auth.resume(pending, {"SOFTWARE_TOKEN_MFA_CODE": wrong_totp_code(secret)})
     error = info.value
     assert error.code == "CodeMismatchException"
     assert error.challenge == pending
 
     assert error.challenge is not None
-    answers = {"SOFTWARE_TOKEN_MFA_CODE": await fresh_code(secret)}
+    answers = {"SOFTWARE_TOKEN_MFA_CODE": await fresh_totp_code(secret)}
     assert_tokens_for(await auth.resume(error.challenge, answers), "alice")
 
 
@@ -313,7 +293,7 @@ async def test_wrong_totp_code_from_handler_can_be_retried(
     secret = await totp_user(local_cognito, auth, flow)
 
     async def bad_code(challenge: Challenge) -> str:
-        return wrong_code(secret)
+        return wrong_totp_code(secret)
 
     registry = registry_with(SOFTWARE_TOKEN_MFA=handlers.software_token_mfa(bad_code))
     with pytest.raises(CodeMismatchError) as info:
@@ -323,7 +303,7 @@ async def test_wrong_totp_code_from_handler_can_be_retried(
     assert pending.name == ChallengeName.SOFTWARE_TOKEN_MFA
     assert pending.session
 
-    answers = {"SOFTWARE_TOKEN_MFA_CODE": await fresh_code(secret)}
+    answers = {"SOFTWARE_TOKEN_MFA_CODE": await fresh_totp_code(secret)}
     assert_tokens_for(await auth.resume(round_trip(pending), answers), "alice")
 
 
@@ -365,7 +345,7 @@ async def test_mfa_setup_answered_by_handler(
 
     async def first_code(secret: str, uri: str, challenge: Challenge) -> str:
         seen.append((secret, uri, challenge))
-        return await fresh_code(secret)
+        return await fresh_totp_code(secret)
 
     registry = registry_with(
         NEW_PASSWORD_REQUIRED=handlers.new_password(new_password_prompt),
@@ -399,7 +379,7 @@ async def test_mfa_setup_across_two_requests(
 
     pending = round_trip(step)
     assert pending.secret_code == step.secret_code
-    answers = {"SOFTWARE_TOKEN_MFA_CODE": await fresh_code(step.secret_code)}
+    answers = {"SOFTWARE_TOKEN_MFA_CODE": await fresh_totp_code(step.secret_code)}
     assert_tokens_for(await auth.resume(pending, answers), "alice")
 
 
@@ -415,11 +395,11 @@ async def test_wrong_mfa_setup_code_can_be_retried(
     assert step.secret_code
 
     with pytest.raises(CodeMismatchError) as info:
-        await auth.resume(step, {"SOFTWARE_TOKEN_MFA_CODE": wrong_code(step.secret_code)})
+        await auth.resume(step, {"SOFTWARE_TOKEN_MFA_CODE": wrong_totp_code(step.secret_code)})
     assert info.value.operation == "VerifySoftwareToken"
     assert info.value.challenge == step
 
-    answers = {"SOFTWARE_TOKEN_MFA_CODE": await fresh_code(step.secret_code)}
+    answers = {"SOFTWARE_TOKEN_MFA_CODE": await fresh_totp_code(step.secret_code)}
     assert_tokens_for(await auth.resume(step, answers), "alice")
 
 

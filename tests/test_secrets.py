@@ -9,10 +9,8 @@ in every record of the ``cognito_flow`` logger.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
-import time
 import traceback
 from collections.abc import Awaitable, Iterator
 from typing import TypeVar
@@ -38,7 +36,7 @@ from cognito_flow import (
     handlers,
 )
 from cognito_flow._flow import secret_hash
-from cognito_flow.testing import LocalCognito, totp_code
+from cognito_flow.testing import LocalCognito, fresh_totp_code, wrong_totp_code
 
 E = TypeVar("E", bound=BaseException)
 
@@ -46,25 +44,6 @@ E = TypeVar("E", bound=BaseException)
 def new_password() -> str:
     """A password nobody could find in a message by chance."""
     return f"Pw-{secrets.token_urlsafe(12)}-1a!"
-
-
-async def avoid_step_edge() -> None:
-    """Wait for the next 30 s TOTP step if this one is about to end (moto allows no drift)."""
-    left = 30 - time.time() % 30
-    if left < 1.5:
-        await asyncio.sleep(left + 0.05)
-
-
-async def current_code(secret: str) -> str:
-    """The TOTP code of ``secret``, never one in the last instant of its step."""
-    await avoid_step_edge()
-    return totp_code(secret)
-
-
-def other_code(secret: str) -> str:
-    now = time.time()
-    near = {totp_code(secret, at=now + step) for step in (-60, -30, 0, 30, 60)}
-    return next(f"{n:06d}" for n in range(123457, 999999, 111111) if f"{n:06d}" not in near)
 
 
 class Watch:
@@ -189,13 +168,12 @@ async def test_whole_flows_leak_nothing(
     first = watch.result(await auth.authenticate("alice", temporary, handlers=registry, flow=flow))
 
     # 2. TOTP turned on, then answered by a handler.
-    await avoid_step_edge()  # enable_totp computes a code itself
     totp_secret = await cognito.enable_totp(first.access_token)
     watch.secret(totp_secret)
 
     async def code(challenge: Challenge) -> str:
         watch.challenge(challenge)
-        value = await current_code(totp_secret)
+        value = await fresh_totp_code(totp_secret)
         watch.secret(value)
         return value
 
@@ -206,13 +184,13 @@ async def test_whole_flows_leak_nothing(
     step = await auth.start("alice", chosen, flow=flow)
     assert isinstance(step, Challenge)
     watch.challenge(step)
-    bad = other_code(totp_secret)
+    bad = wrong_totp_code(totp_secret)
     watch.secret(bad)
     mismatch = await watch.raises(
         CodeMismatchError, auth.resume(step, {"SOFTWARE_TOKEN_MFA_CODE": bad})
     )
     assert mismatch.challenge == step
-    right = await current_code(totp_secret)
+    right = await fresh_totp_code(totp_secret)
     watch.secret(right)
     third = watch.result(await auth.resume(step, {"SOFTWARE_TOKEN_MFA_CODE": right}))
 
@@ -288,10 +266,10 @@ async def test_mfa_setup_leaks_nothing(
     assert step.secret_code is not None
     watch.challenge(step)
 
-    bad = other_code(step.secret_code)
+    bad = wrong_totp_code(step.secret_code)
     watch.secret(bad)
     await watch.raises(CodeMismatchError, auth.resume(step, {"SOFTWARE_TOKEN_MFA_CODE": bad}))
-    right = await current_code(step.secret_code)
+    right = await fresh_totp_code(step.secret_code)
     watch.secret(right)
     watch.result(await auth.resume(step, {"SOFTWARE_TOKEN_MFA_CODE": right}))
 

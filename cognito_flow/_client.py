@@ -240,13 +240,17 @@ class CognitoAuthClient:
         region_name: str | None = None,
         session: Any = None,
         config: Any = None,
+        aws_access_key_id: str | None = None,
+        aws_secret_access_key: str | None = None,
+        aws_session_token: str | None = None,
         **options: Any,
     ) -> AsyncIterator[CognitoAuthClient]:
         """Create an aiobotocore client, yield a CognitoAuthClient on it, close it.
 
         ``region_name`` defaults to the pool id's region; ``session`` is an
         ``aiobotocore.session.AioSession`` (a new one by default); ``config`` an
-        ``AioConfig``; other keyword arguments go to the constructor.
+        ``AioConfig``; the ``aws_*`` keys override the usual credential chain;
+        other keyword arguments go to the constructor.
         """
         import aiobotocore.session
 
@@ -260,6 +264,9 @@ class CognitoAuthClient:
             region_name=region_name or user_pool_id.split("_", 1)[0],
             endpoint_url=endpoint_url,
             config=config,
+            aws_access_key_id=aws_access_key_id,
+            aws_secret_access_key=aws_secret_access_key,
+            aws_session_token=aws_session_token,
         ) as idp:
             yield cls(
                 idp,
@@ -502,6 +509,12 @@ class CognitoAuthClient:
             )
             logger.debug("<- %s %s", call.api_name, code)
             raise translated from exc
+        except botocore.exceptions.NoCredentialsError as exc:
+            raise ConfigurationError(
+                f"{call.api_name} needs AWS credentials and none were found: admin=True "
+                "calls are signed with IAM credentials (environment, profile or role); "
+                "use admin=False for the public API"
+            ) from exc
         except botocore.exceptions.ParamValidationError as exc:
             raise ConfigurationError(
                 f"{call.api_name} parameters were refused by botocore's validation"

@@ -668,3 +668,33 @@ async def test_many_srp_sign_ins_share_the_worker() -> None:
     )
     results = await asyncio.gather(*(auth.authenticate("alice", PASSWORD) for _ in range(20)))
     assert len(results) == 20
+
+
+async def test_admin_without_credentials_says_what_is_missing(
+    local_cognito: LocalCognito, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """admin=True with no AWS credentials anywhere is a ConfigurationError that says so."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    async with CognitoAuthClient.connect(
+        user_pool_id=local_cognito.user_pool_id,
+        client_id=local_cognito.client_id,
+        endpoint_url=local_cognito.endpoint_url,
+    ) as auth:
+        with pytest.raises(ConfigurationError, match="credentials"):
+            await auth.authenticate("alice", PASSWORD)
+
+
+async def test_connect_takes_explicit_credentials(local_cognito: LocalCognito) -> None:
+    """connect(aws_access_key_id=..., aws_secret_access_key=...) signs admin calls with them."""
+    await local_cognito.create_user("alice", PASSWORD)
+    async with CognitoAuthClient.connect(
+        user_pool_id=local_cognito.user_pool_id,
+        client_id=local_cognito.client_id,
+        endpoint_url=local_cognito.endpoint_url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    ) as auth:
+        assert_tokens_for(await auth.authenticate("alice", PASSWORD), "alice")

@@ -19,6 +19,7 @@ from cognito_flow import (
     Challenge,
     ChallengeContext,
     ChallengeName,
+    CodeMismatchError,
     Handler,
     HandlerRegistry,
 )
@@ -98,6 +99,15 @@ def assert_tokens(result: object) -> None:
     assert result.access_token == TOKENS["AccessToken"]
     assert result.refresh_token == TOKENS["RefreshToken"]
     assert result.expires_in == 3600
+
+
+def round_trip(step: object) -> Challenge:
+    """What a web backend does between two requests: keep the challenge as JSON, read it back."""
+    assert isinstance(step, Challenge)
+    restored = Challenge.from_dict(json.loads(json.dumps(step.to_dict())))
+    assert restored == step
+    assert restored.session == step.session
+    return restored
 
 
 # -- SELECT_MFA_TYPE -----------------------------------------------------------
@@ -975,5 +985,313 @@ async def test_canonical_username_survives_a_resume(admin: bool, secret: str | N
         assert step.username == UUID
         restored = Challenge.from_dict(json.loads(json.dumps(step.to_dict())))
         result = await auth.resume(restored, {"EMAIL_OTP_CODE": "99887766"})
+
+    assert_tokens(result)
+
+
+# -- every challenge through start() / resume() across a JSON round trip ----------------
+
+SECRET_CODE = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+async def test_select_mfa_type_through_start_and_resume(admin: bool, secret: str | None) -> None:
+    """SELECT_MFA_TYPE and then SOFTWARE_TOKEN_MFA are each stored, restored and resumed to tokens."""
+    async with stubbed_script(admin=admin, secret=secret) as (auth, svc):
+        svc.initiate(
+            challenge_response(
+                "SELECT_MFA_TYPE",
+                session(1),
+                {"MFAS_CAN_CHOOSE": '["SMS_MFA","SOFTWARE_TOKEN_MFA"]', "USER_ID_FOR_SRP": UUID},
+            ),
+            username=ALIAS,
+            PASSWORD=PASSWORD,
+        )
+        svc.respond(
+            "SELECT_MFA_TYPE",
+            {"ANSWER": "SOFTWARE_TOKEN_MFA"},
+            challenge_response("SOFTWARE_TOKEN_MFA", session(2), {}),
+            username=UUID,
+            session=session(1),
+        )
+        svc.respond(
+            "SOFTWARE_TOKEN_MFA",
+            {"SOFTWARE_TOKEN_MFA_CODE": "123456"},
+            tokens_response(),
+            username=UUID,
+            session=session(2),
+        )
+
+        step = round_trip(await auth.start(ALIAS, PASSWORD, flow=svc.password_flow))
+        assert (step.name, step.session, step.username) == ("SELECT_MFA_TYPE", session(1), UUID)
+        assert step.mfas_can_choose == ("SMS_MFA", "SOFTWARE_TOKEN_MFA")
+        step = round_trip(await auth.resume(step, {"ANSWER": "SOFTWARE_TOKEN_MFA"}))
+        assert (step.name, step.session, step.username) == ("SOFTWARE_TOKEN_MFA", session(2), UUID)
+        result = await auth.resume(step, {"SOFTWARE_TOKEN_MFA_CODE": "123456"})
+
+    assert_tokens(result)
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "parameters"),
+    [
+        pytest.param(
+            "EMAIL_OTP",
+            "EMAIL_OTP_CODE",
+            {"CODE_DELIVERY_DELIVERY_MEDIUM": "EMAIL", "CODE_DELIVERY_DESTINATION": "a***@e***"},
+            id="EMAIL_OTP",
+        ),
+        pytest.param(
+            "SMS_MFA",
+            "SMS_MFA_CODE",
+            {"CODE_DELIVERY_DELIVERY_MEDIUM": "SMS", "CODE_DELIVERY_DESTINATION": "+*******1234"},
+            id="SMS_MFA",
+        ),
+        pytest.param("SOFTWARE_TOKEN_MFA", "SOFTWARE_TOKEN_MFA_CODE", {}, id="SOFTWARE_TOKEN_MFA"),
+    ],
+)
+async def test_mfa_code_through_start_and_resume(
+    admin: bool, secret: str | None, name: str, key: str, parameters: dict[str, str]
+) -> None:
+    """An MFA code challenge after the password keeps its delivery details across a round trip."""
+    async with stubbed_script(admin=admin, secret=secret, client_metadata=META) as (auth, svc):
+        svc.initiate(
+            challenge_response(name, session(1), {**parameters, "USERNAME": UUID}),
+            username=ALIAS,
+            PASSWORD=PASSWORD,
+        )
+        svc.respond(name, {key: "246810"}, tokens_response(), username=UUID, session=session(1))
+
+        step = await auth.start(ALIAS, PASSWORD, flow=svc.password_flow, client_metadata=META)
+        restored = round_trip(step)
+        assert (restored.name, restored.session, restored.username) == (name, session(1), UUID)
+        assert restored.delivery_medium == parameters.get("CODE_DELIVERY_DELIVERY_MEDIUM")
+        assert restored.destination == parameters.get("CODE_DELIVERY_DESTINATION")
+        result = await auth.resume(restored, {key: "246810"}, client_metadata=META)
+
+    assert_tokens(result)
+
+
+async def test_custom_challenge_through_start_and_resume(admin: bool, secret: str | None) -> None:
+    """Two CUSTOM_CHALLENGE rounds are each stored and resumed, with ClientMetadata on every call."""
+    rounds = [
+        {"question": "What is 2 + 2?", "USERNAME": UUID},
+        {"captchaUrl": "https://example.com/c?id=2&x=%20", "empty": ""},
+    ]
+    async with stubbed_script(admin=admin, secret=secret, client_metadata=META) as (auth, svc):
+        svc.initiate(
+            challenge_response("CUSTOM_CHALLENGE", session(1), rounds[0]),
+            username=ALIAS,
+            flow="CUSTOM_AUTH",
+        )
+        svc.respond(
+            "CUSTOM_CHALLENGE",
+            {"ANSWER": "4"},
+            challenge_response("CUSTOM_CHALLENGE", session(2), rounds[1]),
+            username=UUID,
+            session=session(1),
+        )
+        svc.respond(
+            "CUSTOM_CHALLENGE",
+            {"ANSWER": "xK9 q"},
+            tokens_response(),
+            username=UUID,
+            session=session(2),
+        )
+
+        step = round_trip(await auth.start(ALIAS, flow="CUSTOM_AUTH", client_metadata=META))
+        assert (step.session, step.username, dict(step.parameters)) == (
+            session(1),
+            UUID,
+            rounds[0],
+        )
+        step = round_trip(await auth.resume(step, {"ANSWER": "4"}, client_metadata=META))
+        assert (step.name, step.session, step.username, dict(step.parameters)) == (
+            "CUSTOM_CHALLENGE",
+            session(2),
+            UUID,
+            rounds[1],
+        )
+        result = await auth.resume(step, {"ANSWER": "xK9 q"}, client_metadata=META)
+
+    assert_tokens(result)
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "medium", "destination"),
+    [
+        ("EMAIL_OTP", "EMAIL_OTP_CODE", "EMAIL", "a***@e***"),
+        ("SMS_OTP", "SMS_OTP_CODE", "SMS", "+*******9876"),
+    ],
+)
+async def test_select_challenge_otp_through_start_and_resume(
+    admin: bool, secret: str | None, name: str, key: str, medium: str, destination: str
+) -> None:
+    """SELECT_CHALLENGE answered with EMAIL_OTP / SMS_OTP, then the code, each after a round trip."""
+    async with stubbed_script(admin=admin, secret=secret, client_metadata=META) as (auth, svc):
+        svc.initiate(
+            challenge_response(
+                "SELECT_CHALLENGE",
+                session(1),
+                {"USERNAME": UUID},
+                available=["EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"],
+            ),
+            username=ALIAS,
+            flow="USER_AUTH",
+        )
+        svc.respond(
+            "SELECT_CHALLENGE",
+            {"ANSWER": name},
+            challenge_response(
+                name,
+                session(2),
+                {"CODE_DELIVERY_DELIVERY_MEDIUM": medium, "CODE_DELIVERY_DESTINATION": destination},
+            ),
+            username=UUID,
+            session=session(1),
+        )
+        svc.respond(name, {key: "31415926"}, tokens_response(), username=UUID, session=session(2))
+
+        step = round_trip(await auth.start(ALIAS, flow="USER_AUTH", client_metadata=META))
+        assert step.name == "SELECT_CHALLENGE"
+        assert step.available_challenges == ("EMAIL_OTP", "SMS_OTP", "WEB_AUTHN")
+        step = round_trip(await auth.resume(step, {"ANSWER": name}, client_metadata=META))
+        assert (step.name, step.session, step.username) == (name, session(2), UUID)
+        assert (step.delivery_medium, step.destination) == (medium, destination)
+        result = await auth.resume(step, {key: "31415926"}, client_metadata=META)
+
+    assert_tokens(result)
+
+
+async def test_mfa_setup_email_through_start_and_resume(admin: bool, secret: str | None) -> None:
+    """MFA_SETUP is resumed with EMAIL, then the EMAIL_OTP it leads to with the code."""
+    address = "alice@example.com"
+    async with stubbed_script(admin=admin, secret=secret, client_metadata=META) as (auth, svc):
+        svc.initiate(
+            challenge_response(
+                "MFA_SETUP", session(1), {"MFAS_CAN_SETUP": '["EMAIL_OTP"]', "USERNAME": UUID}
+            ),
+            username=ALIAS,
+            PASSWORD=PASSWORD,
+        )
+        svc.respond(
+            "MFA_SETUP",
+            {"EMAIL": address},
+            challenge_response(
+                "EMAIL_OTP",
+                session(2),
+                {
+                    "CODE_DELIVERY_DELIVERY_MEDIUM": "EMAIL",
+                    "CODE_DELIVERY_DESTINATION": "a***@e***",
+                },
+            ),
+            username=UUID,
+            session=session(1),
+        )
+        svc.respond(
+            "EMAIL_OTP",
+            {"EMAIL_OTP_CODE": "55667788"},
+            tokens_response(),
+            username=UUID,
+            session=session(2),
+        )
+
+        step = round_trip(
+            await auth.start(ALIAS, PASSWORD, flow=svc.password_flow, client_metadata=META)
+        )
+        assert (step.name, step.session, step.username) == ("MFA_SETUP", session(1), UUID)
+        assert step.mfas_can_setup == ("EMAIL_OTP",)
+        assert step.secret_code is None
+        step = round_trip(await auth.resume(step, {"EMAIL": address}, client_metadata=META))
+        assert (step.name, step.session, step.delivery_medium) == ("EMAIL_OTP", session(2), "EMAIL")
+        result = await auth.resume(step, {"EMAIL_OTP_CODE": "55667788"}, client_metadata=META)
+
+    assert_tokens(result)
+
+
+async def test_mfa_setup_choosing_totp_through_start_and_resume(
+    admin: bool, secret: str | None
+) -> None:
+    """MFA_SETUP offering TOTP and email: ANSWER=SOFTWARE_TOKEN_MFA fetches the secret, the code verifies it."""
+    async with stubbed_script(admin=admin, secret=secret, client_metadata=META) as (auth, svc):
+        svc.initiate(
+            challenge_response(
+                "MFA_SETUP",
+                session(1),
+                {"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA","EMAIL_OTP"]', "USER_ID_FOR_SRP": UUID},
+            ),
+            username=ALIAS,
+            PASSWORD=PASSWORD,
+        )
+        svc.stubber.add_response(
+            "associate_software_token",
+            {"SecretCode": SECRET_CODE, "Session": session(2)},
+            {"Session": session(1)},
+        )
+        svc.stubber.add_response(
+            "verify_software_token",
+            {"Status": "SUCCESS", "Session": session(3)},
+            {"Session": session(2), "UserCode": "123456"},
+        )
+        svc.respond("MFA_SETUP", {}, tokens_response(), username=UUID, session=session(3))
+
+        step = round_trip(
+            await auth.start(ALIAS, PASSWORD, flow=svc.password_flow, client_metadata=META)
+        )
+        # Both factors are offered: nothing is associated until the person chooses.
+        assert (step.name, step.session, step.username) == ("MFA_SETUP", session(1), UUID)
+        assert step.mfas_can_setup == ("SOFTWARE_TOKEN_MFA", "EMAIL_OTP")
+        assert (step.secret_code, step.otpauth_uri) == (None, None)
+        step = round_trip(
+            await auth.resume(step, {"ANSWER": "SOFTWARE_TOKEN_MFA"}, client_metadata=META)
+        )
+        assert (step.name, step.session, step.username) == ("MFA_SETUP", session(2), UUID)
+        assert step.secret_code == SECRET_CODE
+        assert step.otpauth_uri == (
+            f"otpauth://totp/Amazon%20Cognito:{UUID}?secret={SECRET_CODE}&issuer=Amazon%20Cognito"
+        )
+        result = await auth.resume(
+            step, {"SOFTWARE_TOKEN_MFA_CODE": "123456"}, client_metadata=META
+        )
+
+    assert_tokens(result)
+
+
+async def test_code_mismatch_on_a_restored_challenge_is_retried_after_a_round_trip(
+    admin: bool, secret: str | None
+) -> None:
+    """A wrong code on a restored SOFTWARE_TOKEN_MFA hands it back; stored again, it is resumed."""
+    async with stubbed_script(admin=admin, secret=secret) as (auth, svc):
+        svc.initiate(
+            challenge_response("SOFTWARE_TOKEN_MFA", session(1), {"USERNAME": UUID}),
+            username=ALIAS,
+            PASSWORD=PASSWORD,
+        )
+        svc.respond_error(
+            "SOFTWARE_TOKEN_MFA",
+            {"SOFTWARE_TOKEN_MFA_CODE": "000000"},
+            "CodeMismatchException",
+            "Invalid code received for user",
+            username=UUID,
+            session=session(1),
+        )
+        svc.respond(
+            "SOFTWARE_TOKEN_MFA",
+            {"SOFTWARE_TOKEN_MFA_CODE": "123456"},
+            tokens_response(),
+            username=UUID,
+            session=session(1),
+        )
+
+        step = round_trip(await auth.start(ALIAS, PASSWORD, flow=svc.password_flow))
+        with pytest.raises(CodeMismatchError) as info:
+            await auth.resume(step, {"SOFTWARE_TOKEN_MFA_CODE": "000000"})
+        assert info.value.challenge == step
+        retry = round_trip(info.value.challenge)
+        assert (retry.name, retry.session, retry.username) == (
+            "SOFTWARE_TOKEN_MFA",
+            session(1),
+            UUID,
+        )
+        result = await auth.resume(retry, {"SOFTWARE_TOKEN_MFA_CODE": "123456"})
 
     assert_tokens(result)

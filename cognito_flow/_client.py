@@ -411,7 +411,11 @@ class CognitoAuthClient:
                 try:
                     response = await self._send(event)
                 except ServiceError as exc:
-                    sign_in.failed()
+                    retry = sign_in.failed(exc.code)
+                    if retry is not None:
+                        logger.debug("retrying %s as the core asks", event.api_name)
+                        event = retry
+                        continue
                     if isinstance(exc, CodeMismatchError) and answering is not None:
                         # The service keeps the Session after a wrong code (for
                         # a few tries): hand the challenge back for another go.

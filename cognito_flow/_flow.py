@@ -270,6 +270,8 @@ class SignIn:
     _pending: Challenge | None = attrs.field(default=None, init=False, repr=False)
     _continue: Callable[[Any], Event] | None = attrs.field(default=None, init=False, repr=False)
     flow: str = attrs.field(default="", init=False)
+    # The other way to send the pending answer, and the name it uses (failed()).
+    _retry: tuple[Call, str] | None = attrs.field(default=None, init=False, repr=False)
 
     # -- entry points ----------------------------------------------------
 
@@ -369,6 +371,7 @@ class SignIn:
                 f"the service's answer is not an object but {type(response).__name__}"
             )
         expect, self._expect = self._expect, ""
+        self._retry = None
         if expect == "associate":
             return self._on_associate(response)
         if expect == "verify":
@@ -429,9 +432,24 @@ class SignIn:
             given["PASSWORD"] = self._password
         return self._respond(challenge.name, challenge.username, session, given)
 
-    def failed(self) -> None:
-        """The last call failed; the conversation is over."""
+    def failed(self, code: str) -> Call | None:
+        """The last call failed with service error ``code``.
+
+        Returns a corrected call to send instead, or None: the conversation
+        is over. The one correction: a PASSWORD_VERIFIER answered with
+        USERNAME = USER_ID_FOR_SRP, refused as an unknown user by a service
+        that also named the user differently (moto does, in pools where users
+        sign in with a user name), is answered once more with that USERNAME.
+        Cognito itself never refuses USER_ID_FOR_SRP, so this never fires there.
+        """
+        retry, self._retry = self._retry, None
+        if retry is not None and code == "UserNotFoundException":
+            call, username = retry
+            self._username = username
+            self._state = _State.AWAIT_RESPONSE
+            return call
         self._state = _State.DONE
+        return None
 
     # -- internals -------------------------------------------------------
 
@@ -712,7 +730,12 @@ class SignIn:
             self._srp_a = None
             signature = answers["PASSWORD_CLAIM_SIGNATURE"]
             session = challenge.session or ""
-            return self._respond(challenge.name, username, session, answers, {signature})
+            other = challenge.parameters.get("USERNAME")
+            if challenge.name == ChallengeName.PASSWORD_VERIFIER and other and other != username:
+                fallback = self._respond(challenge.name, other, session, answers, {signature})
+                self._retry = (fallback, other)
+            call = self._respond(challenge.name, username, session, answers, {signature})
+            return call
 
         return self._compute(claim, purpose, then)
 

@@ -498,3 +498,65 @@ def test_mfa_setup_answer_must_choose_the_app() -> None:
     assert isinstance(challenge, Challenge)
     with pytest.raises(ConfigurationError, match="EMAIL"):
         sign_in.answer(challenge, {"ANSWER": "SMS_MFA"})
+
+
+def _password_verifier_answer(user_id: str, username: str) -> tuple[SignIn, Call]:
+    sign_in = SignIn(config(admin=False, client_secret=SECRET, srp_timestamp=lambda: "T"))
+    step = sign_in.initiate("alice", "pw", AuthFlow.USER_SRP_AUTH)
+    assert isinstance(step, Compute)
+    sign_in.computed(step.fn(None))
+    compute = sign_in.receive(
+        challenge_response(
+            "PASSWORD_VERIFIER",
+            "s1",
+            SRP_B="3" * 700,
+            SALT="ab12",
+            SECRET_BLOCK="c2VjcmV0",
+            USER_ID_FOR_SRP=user_id,
+            USERNAME=username,
+        )
+    )
+    assert isinstance(compute, Compute)
+    call = sign_in.computed(compute.fn(None))
+    assert isinstance(call, Call)
+    return sign_in, call
+
+
+def test_password_verifier_answers_as_user_id_for_srp() -> None:
+    """PASSWORD_VERIFIER goes out with USERNAME = USER_ID_FOR_SRP and its SECRET_HASH."""
+    _, call = _password_verifier_answer("uuid-1", "alice")
+    responses = call.params["ChallengeResponses"]
+    assert responses["USERNAME"] == "uuid-1"
+    assert responses["SECRET_HASH"] == secret_hash("uuid-1", CLIENT, SECRET)
+
+
+def test_unknown_user_id_for_srp_is_retried_once_with_username() -> None:
+    """A service that cannot find USER_ID_FOR_SRP (moto) gets the answer again as USERNAME."""
+    sign_in, call = _password_verifier_answer("uuid-1", "alice")
+    retry = sign_in.failed("UserNotFoundException")
+    assert isinstance(retry, Call)
+    responses = retry.params["ChallengeResponses"]
+    assert responses["USERNAME"] == "alice"
+    assert responses["SECRET_HASH"] == secret_hash("alice", CLIENT, SECRET)
+    assert (
+        responses["PASSWORD_CLAIM_SIGNATURE"]
+        == call.params["ChallengeResponses"]["PASSWORD_CLAIM_SIGNATURE"]
+    )
+    # Later answers use the name that worked.
+    challenge = sign_in.receive(challenge_response("SOFTWARE_TOKEN_MFA", "s2"))
+    assert isinstance(challenge, Challenge)
+    assert challenge.username == "alice"
+    assert sign_in.failed("UserNotFoundException") is None
+
+
+@pytest.mark.parametrize("code", ["NotAuthorizedException", "CodeMismatchException"])
+def test_other_failures_end_the_sign_in(code: str) -> None:
+    """Only an unknown-user refusal of PASSWORD_VERIFIER is retried."""
+    sign_in, _ = _password_verifier_answer("uuid-1", "alice")
+    assert sign_in.failed(code) is None
+
+
+def test_no_retry_when_the_names_agree() -> None:
+    """When USERNAME equals USER_ID_FOR_SRP there is nothing else to try."""
+    sign_in, _ = _password_verifier_answer("alice", "alice")
+    assert sign_in.failed("UserNotFoundException") is None

@@ -31,9 +31,10 @@ def _show_claims(result: AuthenticationResult) -> None:
     claims = _claims(result.id_token)
     shown = {k: claims[k] for k in ("sub", "cognito:username", "token_use", "iss") if k in claims}
     print(f"    id token claims: {json.dumps(shown, sort_keys=True)}")
-    print(
-        f"    expires in {result.expires_in} s; refresh token: {result.refresh_token is not None}"
+    fresh = (
+        "a refresh token" if result.refresh_token else "no new refresh token (the old one stays)"
     )
+    print(f"    expires in {result.expires_in} s; {fresh}")
 
 
 async def demo() -> int:

@@ -456,7 +456,8 @@ class CognitoAuthClient:
             # The handler's own message may quote what the user typed, so only
             # its type is repeated here; the exception stays as __cause__.
             raise HandlerError(
-                f"the handler {name} for {challenge.name} raised {type(exc).__name__}",
+                f"the handler {name} for {challenge.name} raised {type(exc).__name__} "
+                "(the original exception is its __cause__)",
                 challenge_name=challenge.name,
                 handler=name,
             ) from exc
@@ -491,12 +492,20 @@ class CognitoAuthClient:
             error = exc.response.get("Error", {})
             code = str(error.get("Code", "Unknown"))
             message = str(error.get("Message", ""))
+            if code.isdigit():
+                # An HTTP error without a Cognito error code (a proxy, a crashed
+                # stand-in): its body is no message worth keeping.
+                raise UnexpectedResponseError(
+                    f"{call.api_name} failed with HTTP {code} and no Cognito error code"
+                ) from exc
+            session = call.params.get("Session")
             translated = error_for_service(
                 code,
                 message,
                 operation=call.api_name,
                 secrets=call.secrets,
                 with_device=call.has_device,
+                session=session if isinstance(session, str) else None,
             )
             # Scrub the botocore error as well: it travels on as __cause__ and
             # ends up in logged tracebacks.

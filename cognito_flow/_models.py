@@ -107,6 +107,8 @@ def _str_tuple(value: Iterable[Any] | None) -> tuple[str, ...]:
 
 def _parameters_repr(parameters: Mapping[str, str]) -> str:
     # Values can be secret (a TOTP seed, a WebAuthn challenge); names are not.
+    if not parameters:
+        return "<no parameters>"
     return f"<{len(parameters)} parameters: {', '.join(sorted(parameters))}>"
 
 

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import attrs
 
+from .exceptions import ConfigurationError
+
 if TYPE_CHECKING:
     from ._client import ChallengeContext
     from ._models import Challenge
@@ -73,7 +75,7 @@ class HandlerRegistry:
         key = _key(name)
         _check_handler(handler, key)
         if key in self._handlers and not replace:
-            raise ValueError(
+            raise ConfigurationError(
                 f"a handler for {key} is already registered; pass replace=True to override it"
             )
         self._handlers[key] = handler

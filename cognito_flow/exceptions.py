@@ -109,8 +109,9 @@ class TooManyChallengesError(CognitoFlowError):
     """The service kept sending challenges past the configured number of rounds."""
 
     def __init__(self, rounds: int, last_challenge: str) -> None:
+        noun = "round" if rounds == 1 else "rounds"
         super().__init__(
-            f"gave up after {rounds} challenge rounds (last: {last_challenge}); "
+            f"gave up after {rounds} challenge {noun} (last: {last_challenge}); "
             "raise max_rounds if this flow really needs more"
         )
         self.rounds = rounds
@@ -241,16 +242,25 @@ def error_for_service(
     operation: str = "",
     secrets: Iterable[str] = (),
     with_device: bool = False,
+    session: str | None = None,
 ) -> ServiceError:
     """Map a Cognito error code and message to an exception of this tree.
 
     This is the only place that knows Cognito's error codes. ``secrets`` are the
     values sent in the failing request; they are masked out of the message.
+    ``session`` is the Session the failing request answered with, if any.
     """
-    message = redact(message or "", secrets)
+    raw = message or ""
+    message = redact(raw, secrets)
+    if message.strip() == REDACTED:
+        message = "the service's message only repeated a secret value of the request"
     lowered = message.lower()
     cls: type[ServiceError]
-    if code == "NotAuthorizedException":
+    if code == "ResourceNotFoundException" and session and raw.strip() == session:
+        # "No such resource: <the Session>" (moto's answer to a spent Session).
+        cls = SessionExpiredError
+        message = "the service does not know this Session: it expired or was already used"
+    elif code == "NotAuthorizedException":
         # Cognito answers both a wrong password and a stale Session with
         # NotAuthorizedException; only the message tells them apart.
         if any(hint in lowered for hint in _SESSION_HINTS):

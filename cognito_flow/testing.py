@@ -4,8 +4,8 @@ Needs the ``testing`` extra (``pip install "cognito-flow[testing]"``)::
 
     async with local_cognito() as cognito:
         await cognito.create_user("alice", "Passw0rd!")
-        async with cognito.auth_client() as auth:
-            result = await auth.authenticate("alice", "Passw0rd!")
+        auth = cognito.auth_client()
+        result = await auth.authenticate("alice", "Passw0rd!")
 
 As a pytest plugin (``pytest_plugins = ["cognito_flow.testing"]``) it provides
 the fixtures ``moto_endpoint`` (one server per test session) and

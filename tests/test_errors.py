@@ -33,6 +33,7 @@ from tests.stubbed import (
     challenge_response,
     secret_hash,
     session,
+    stubbed_client,
     stubbed_script,
     tokens_response,
 )
@@ -711,3 +712,17 @@ async def test_admin_flow_session_expiring_midway(message: str) -> None:
     assert info.value.operation == "AdminRespondToAuthChallenge"
     assert info.value.message == message
     assert_cause(info.value, "NotAuthorizedException")
+
+
+async def test_http_error_without_a_cognito_code_is_unexpected() -> None:
+    """An HTTP 500 whose body is no Cognito error becomes UnexpectedResponseError."""
+    async with stubbed_client(admin=True) as (auth, stubber):
+        stubber.add_client_error(
+            "admin_initiate_auth",
+            service_error_code="500",
+            service_message="<!doctype html><title>Internal Server Error</title>",
+            http_status_code=500,
+        )
+        with pytest.raises(UnexpectedResponseError, match="HTTP 500") as info:
+            await auth.authenticate("alice", "pw-123456")
+        assert "doctype" not in str(info.value)

@@ -314,3 +314,40 @@ def test_service_error_repr_holds_no_secret() -> None:
     )
     assert "123456" not in repr(error)
     assert "123456" not in str(error)
+
+
+def test_unknown_session_resource_is_an_expired_session() -> None:
+    """ResourceNotFoundException naming the Session sent (moto's reply) is SessionExpiredError."""
+    error = exceptions.error_for_service(
+        "ResourceNotFoundException",
+        "0f9e-session-value",
+        operation="RespondToAuthChallenge",
+        secrets=["0f9e-session-value"],
+        session="0f9e-session-value",
+    )
+    assert isinstance(error, SessionExpiredError)
+    assert "0f9e-session-value" not in str(error)
+    assert "expired or was already used" in error.message
+
+
+def test_other_missing_resources_stay_resource_not_found() -> None:
+    """A ResourceNotFoundException about something else is not about the Session."""
+    error = exceptions.error_for_service(
+        "ResourceNotFoundException", "User pool client abc does not exist.", session="sess-1"
+    )
+    assert type(error).__name__ == "ResourceNotFoundError"
+
+
+def test_message_that_only_echoes_a_secret_says_so() -> None:
+    """A message that was nothing but a secret is replaced by a readable note."""
+    error = exceptions.error_for_service(
+        "NotAuthorizedException", "c2VjcmV0LWhhc2g=", secrets=["c2VjcmV0LWhhc2g="]
+    )
+    assert "c2VjcmV0LWhhc2g=" not in str(error)
+    assert "only repeated a secret value" in error.message
+
+
+def test_loop_guard_message_counts_in_good_english() -> None:
+    """One round is 'round', more are 'rounds'."""
+    assert "1 challenge round " in str(exceptions.TooManyChallengesError(1, "MFA_SETUP"))
+    assert "3 challenge rounds" in str(exceptions.TooManyChallengesError(3, "MFA_SETUP"))

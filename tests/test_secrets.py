@@ -31,7 +31,7 @@ from cognito_flow import (
     NewDeviceMetadata,
     NotAuthorizedError,
     RememberedDevice,
-    ResourceNotFoundError,
+    SessionExpiredError,
     UnhandledChallengeError,
     handlers,
 )
@@ -195,7 +195,7 @@ async def test_whole_flows_leak_nothing(
     third = watch.result(await auth.resume(step, {"SOFTWARE_TOKEN_MFA_CODE": right}))
 
     # 4. The same Session again (moto: ResourceNotFoundException quoting the Session).
-    await watch.raises(ResourceNotFoundError, auth.resume(step, {"SOFTWARE_TOKEN_MFA_CODE": right}))
+    await watch.raises(SessionExpiredError, auth.resume(step, {"SOFTWARE_TOKEN_MFA_CODE": right}))
 
     # 5. Refresh, then refresh a revoked token (moto's admin API quotes the token).
     assert third.refresh_token is not None

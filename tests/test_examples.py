@@ -54,7 +54,21 @@ async def test_mfa_setup(capsys: pytest.CaptureFixture[str]) -> None:
     assert "session" not in out.lower()
 
 
-@pytest.mark.parametrize("name", ["custom_challenge", "mfa_setup"])
+async def test_aiohttp_app(capsys: pytest.CaptureFixture[str]) -> None:
+    """aiohttp_app.py signs in over HTTP: TOTP challenge, a wrong code refused, then tokens."""
+    example = load("aiohttp_app")
+    assert await example.main() == 0
+    out = capsys.readouterr().out
+    assert out.splitlines() == [
+        "carol turned on TOTP MFA",
+        "POST /login -> 200 challenge SOFTWARE_TOKEN_MFA",
+        "POST /login/answer (wrong code) -> 400 wrong code, try again",
+        "POST /login/answer (right code) -> 200 signed-in",
+        "signed in as carol",
+    ]
+
+
+@pytest.mark.parametrize("name", ["aiohttp_app", "custom_challenge", "mfa_setup"])
 def test_example_runs_as_a_script(name: str) -> None:
     """`python examples/<name>.py` exits with status 0, as the README says."""
     completed = subprocess.run(

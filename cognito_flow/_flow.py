@@ -209,12 +209,6 @@ class _State(enum.Enum):
     DONE = "done"
 
 
-def _is_str_mapping(value: object) -> bool:
-    return isinstance(value, Mapping) and all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    )
-
-
 def parse_answers(challenge_name: str, answers: object) -> dict[str, str]:
     """Check answers to ``challenge_name`` and return them as a plain dict.
 

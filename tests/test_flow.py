@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,6 +18,7 @@ from cognito_flow import (
     CodeMismatchError,
     CognitoFlowError,
     ConfigurationError,
+    InvalidChallengeError,
     TooManyChallengesError,
     UnexpectedResponseError,
 )
@@ -560,3 +562,133 @@ def test_no_retry_when_the_names_agree() -> None:
     """When USERNAME equals USER_ID_FOR_SRP there is nothing else to try."""
     sign_in, _ = _password_verifier_answer("alice", "alice")
     assert sign_in.failed("UserNotFoundException") is None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"user_pool_id": ""}, "user_pool_id"),
+        ({"client_id": ""}, "client_id"),
+        ({"client_secret": ""}, "client_secret"),
+        ({"max_rounds": "3"}, "max_rounds"),
+        ({"max_rounds": True}, "max_rounds"),
+    ],
+)
+def test_bad_config_fields_are_named(kwargs: dict[str, Any], message: str) -> None:
+    """Each bad FlowConfig field raises ConfigurationError naming that field."""
+    with pytest.raises(ConfigurationError, match=message):
+        config(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "message"),
+    [
+        (("alice", ""), {}, "password"),
+        (("alice", "pw", "USER_AUTH"), {"preferred_challenge": ""}, "preferred_challenge"),
+        (("alice", "pw"), {"preferred_challenge": "PASSWORD"}, "USER_AUTH flow only"),
+        (("alice", None, "USER_AUTH"), {"preferred_challenge": "PASSWORD"}, "needs a password"),
+        (("alice", None, "USER_AUTH"), {"preferred_challenge": "PASSWORD_SRP"}, "needs a password"),
+        (("alice", "pw", 42), {}, "flow must be"),
+    ],
+)
+def test_bad_initiate_arguments_are_named(
+    args: tuple[Any, ...], kwargs: dict[str, Any], message: str
+) -> None:
+    """initiate() refuses bad arguments before any call, naming them."""
+    with pytest.raises(ConfigurationError, match=message):
+        SignIn(config()).initiate(*args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("token", "username", "message"),
+    [("", None, "refresh_token"), ("rt", "", "username")],
+)
+def test_bad_refresh_arguments_are_named(token: str, username: str | None, message: str) -> None:
+    """refresh() refuses an empty token or user name."""
+    with pytest.raises(ConfigurationError, match=message):
+        SignIn(config()).refresh(token, username)
+
+
+def test_resume_needs_a_challenge_with_a_session() -> None:
+    """resume() refuses a dict (use from_dict) and a challenge without a Session."""
+    with pytest.raises(InvalidChallengeError, match="from_dict"):
+        SignIn(config()).resume({"name": "SMS_MFA"}, {})  # type: ignore[arg-type]
+    with pytest.raises(InvalidChallengeError, match="no Session"):
+        SignIn(config()).resume(Challenge(name="SMS_MFA", username="a"), {"SMS_MFA_CODE": "1"})
+
+
+def test_steps_out_of_order_are_a_programming_error() -> None:
+    """Feeding a response before initiating is a RuntimeError naming the state."""
+    with pytest.raises(RuntimeError, match="idle"):
+        SignIn(config()).receive({})
+
+
+def test_password_challenge_is_answered_with_the_known_password() -> None:
+    """A PASSWORD challenge is answered by the core when start() was given the password."""
+    sign_in = SignIn(config())
+    sign_in.initiate("alice", "pw", AuthFlow.USER_AUTH)
+    call = sign_in.receive(challenge_response("PASSWORD", "s1"))
+    assert isinstance(call, Call)
+    assert call.params["ChallengeResponses"] == {"PASSWORD": "pw", "USERNAME": "alice"}
+
+
+def test_select_challenge_password_without_a_password_is_refused() -> None:
+    """ANSWER=PASSWORD or PASSWORD_SRP with no password known names what is missing."""
+    for answer in ("PASSWORD", "PASSWORD_SRP"):
+        sign_in = SignIn(config())
+        sign_in.initiate("alice", None, AuthFlow.USER_AUTH)
+        challenge = sign_in.receive(challenge_response("SELECT_CHALLENGE", "s1"))
+        assert isinstance(challenge, Challenge)
+        with pytest.raises(ConfigurationError, match="needs PASSWORD"):
+            sign_in.answer(challenge, {"ANSWER": answer})
+
+
+def test_verifiers_out_of_sequence_are_unexpected() -> None:
+    """PASSWORD_VERIFIER without SRP, or DEVICE_PASSWORD_VERIFIER first, is UnexpectedResponseError."""
+    srp_params = {"SRP_B": "3", "SALT": "ab", "SECRET_BLOCK": "c2VjcmV0"}
+    sign_in = SignIn(config())
+    sign_in.initiate("alice", "pw")
+    with pytest.raises(UnexpectedResponseError, match="did not start SRP"):
+        sign_in.receive(challenge_response("PASSWORD_VERIFIER", "s1", **srp_params))
+    device = RememberedDevice("dev-key", "group", "device-password")
+    sign_in = SignIn(config(), device=device)
+    sign_in.initiate("alice", "pw")
+    with pytest.raises(UnexpectedResponseError, match="before DEVICE_SRP_AUTH"):
+        sign_in.receive(challenge_response("DEVICE_PASSWORD_VERIFIER", "s1", **srp_params))
+    sign_in = SignIn(config(), device=device)
+    sign_in.initiate("alice", "pw")
+    with pytest.raises(UnexpectedResponseError, match="without SALT"):
+        sign_in.receive(challenge_response("DEVICE_PASSWORD_VERIFIER", "s1", SRP_B="3"))
+
+
+def test_mfa_setup_code_needs_a_fetched_secret() -> None:
+    """A TOTP code for an MFA_SETUP whose secret was never fetched is refused."""
+    challenge = Challenge(
+        name="MFA_SETUP",
+        session="s1",
+        username="alice",
+        parameters={"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA","EMAIL_OTP"]'},
+    )
+    with pytest.raises(InvalidChallengeError, match="no authenticator secret"):
+        SignIn(config()).resume(challenge, {"SOFTWARE_TOKEN_MFA_CODE": "123456"})
+    only_email = attrs.evolve(challenge, parameters={"MFAS_CAN_SETUP": '["EMAIL_OTP"]'})
+    with pytest.raises(ConfigurationError, match="does not offer"):
+        SignIn(config()).resume(only_email, {"ANSWER": "SOFTWARE_TOKEN_MFA"})
+
+
+def test_mfa_setup_sends_the_friendly_device_name_and_needs_a_session_back() -> None:
+    """FRIENDLY_DEVICE_NAME goes to VerifySoftwareToken; an answer without Session is unexpected."""
+    challenge = Challenge(
+        name="MFA_SETUP",
+        session="s2",
+        username="alice",
+        parameters={"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA"]', "SECRET_CODE": "SEED"},
+    )
+    sign_in = SignIn(config())
+    verify = sign_in.resume(
+        challenge, {"SOFTWARE_TOKEN_MFA_CODE": "123456", "FRIENDLY_DEVICE_NAME": "phone"}
+    )
+    assert isinstance(verify, Call)
+    assert verify.params["FriendlyDeviceName"] == "phone"
+    with pytest.raises(UnexpectedResponseError, match="without a Session"):
+        sign_in.receive({"Status": "SUCCESS"})

@@ -698,3 +698,55 @@ async def test_connect_takes_explicit_credentials(local_cognito: LocalCognito) -
         aws_secret_access_key="testing",
     ) as auth:
         assert_tokens_for(await auth.authenticate("alice", PASSWORD), "alice")
+
+
+# -- bad input at the client ------------------------------------------------------
+
+
+def _offline_client(**options: Any) -> CognitoAuthClient:
+    # No call is ever made: every case below fails before one.
+    return CognitoAuthClient(
+        _SrpPeerOfOneAnswer("3" * 700),  # type: ignore[arg-type]
+        user_pool_id="us-east-1_Pool",
+        client_id="c",
+        **options,
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"handlers": ["not", "a", "registry"]}, "handlers must be"),
+        ({"client_metadata": {"k": 1}}, "client_metadata"),
+        ({"client_metadata": "k=v"}, "client_metadata"),
+    ],
+)
+async def test_bad_arguments_fail_before_any_call(kwargs: dict[str, Any], message: str) -> None:
+    """Bad handlers or client_metadata raise ConfigurationError naming them."""
+    with pytest.raises(ConfigurationError, match=message):
+        await _offline_client().authenticate("alice", PASSWORD, **kwargs)
+
+
+def test_admin_must_be_a_bool() -> None:
+    """admin="yes" is refused at construction."""
+    with pytest.raises(ConfigurationError, match="admin"):
+        _offline_client(admin="yes")
+
+
+async def test_connect_checks_the_pool_id_first() -> None:
+    """connect() with a pool id that names no region fails before creating a client."""
+    with pytest.raises(ConfigurationError, match="user_pool_id"):
+        async with CognitoAuthClient.connect(user_pool_id="nope", client_id="c"):
+            pass  # pragma: no cover
+
+
+async def test_resume_with_a_forgotten_device_is_refused() -> None:
+    """A challenge from a sign-in with a device the store no longer has is refused clearly."""
+    from cognito_flow import InMemoryDeviceStore
+
+    auth = _offline_client(device_store=InMemoryDeviceStore())
+    challenge = Challenge(
+        name="SOFTWARE_TOKEN_MFA", session="s" * 24, username="alice", device_key="dev-1"
+    )
+    with pytest.raises(ConfigurationError, match="device store no longer has"):
+        await auth.resume(challenge, {"SOFTWARE_TOKEN_MFA_CODE": "123456"})

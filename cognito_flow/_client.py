@@ -116,7 +116,7 @@ _worker = _SrpWorker()
 _NO_HANDLERS = HandlerRegistry()
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class ChallengeContext:
     """What a handler may want besides the challenge itself.
 
@@ -435,7 +435,12 @@ class CognitoAuthClient:
                 handler = registry.get(event.name)
                 if handler is None:
                     return event
-                context = ChallengeContext(self, rounds, sign_in.flow, sign_in.client_metadata)
+                context = ChallengeContext(
+                    client=self,
+                    round=rounds,
+                    flow=sign_in.flow,
+                    client_metadata=sign_in.client_metadata,
+                )
                 answers = await self._ask(handler, event, context)
                 answering = event
                 event = sign_in.answer(event, answers)
@@ -598,6 +603,10 @@ class CognitoAuthClient:
         await self.device_store.put(
             self.user_pool_id,
             username,
-            RememberedDevice(metadata.device_key, metadata.device_group_key, verifier.password),
+            RememberedDevice(
+                device_key=metadata.device_key,
+                device_group_key=metadata.device_group_key,
+                device_password=verifier.password,
+            ),
         )
         logger.debug("confirmed and stored a new device")

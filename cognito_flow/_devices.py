@@ -10,7 +10,7 @@ import attrs
 __all__ = ["DeviceStore", "InMemoryDeviceStore", "RememberedDevice"]
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class RememberedDevice:
     """A device confirmed with Cognito, and the password only this side knows.
 

@@ -15,7 +15,9 @@ DEVICE_PASSWORD = "device-password-0123456789abcdef"
 
 
 def device(key: str = "eu-west-1_device-1") -> RememberedDevice:
-    return RememberedDevice(key, "-group-key", DEVICE_PASSWORD)
+    return RememberedDevice(
+        device_key=key, device_group_key="-group-key", device_password=DEVICE_PASSWORD
+    )
 
 
 async def test_get_of_an_unknown_user_is_none() -> None:

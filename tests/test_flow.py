@@ -339,7 +339,9 @@ def test_mfas_can_setup_as_a_list_is_accepted() -> None:
 
 def test_device_key_goes_on_every_call() -> None:
     """With a remembered device, DEVICE_KEY is sent on the initiate and on each answer."""
-    device = RememberedDevice("dev-key", "group", "device-password")
+    device = RememberedDevice(
+        device_key="dev-key", device_group_key="group", device_password="device-password"
+    )
     sign_in = SignIn(config(), device=device)
     call = sign_in.initiate("alice", "pw")
     assert isinstance(call, Call)
@@ -650,7 +652,9 @@ def test_verifiers_out_of_sequence_are_unexpected() -> None:
     sign_in.initiate("alice", "pw")
     with pytest.raises(UnexpectedResponseError, match="did not start SRP"):
         sign_in.receive(challenge_response("PASSWORD_VERIFIER", "s1", **srp_params))
-    device = RememberedDevice("dev-key", "group", "device-password")
+    device = RememberedDevice(
+        device_key="dev-key", device_group_key="group", device_password="device-password"
+    )
     sign_in = SignIn(config(), device=device)
     sign_in.initiate("alice", "pw")
     with pytest.raises(UnexpectedResponseError, match="before DEVICE_SRP_AUTH"):

@@ -219,7 +219,11 @@ async def test_whole_flows_leak_nothing(
     # Objects that moto's flows do not produce: a device and its metadata.
     device_password = secrets.token_urlsafe(30)
     watch.secret(device_password)
-    device = RememberedDevice("us-east-1_device-key", "device-group-key", device_password)
+    device = RememberedDevice(
+        device_key="us-east-1_device-key",
+        device_group_key="device-group-key",
+        device_password=device_password,
+    )
     await store.put(cognito.user_pool_id, "carol", device)
     with_device = AuthenticationResult.from_response(
         {

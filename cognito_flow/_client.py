@@ -7,10 +7,8 @@ This is the only module that awaits aiobotocore. Its loop asks the core
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import inspect
-import json
 import logging
 import os
 import queue
@@ -24,11 +22,19 @@ import botocore.exceptions
 
 from . import srp
 from ._devices import DeviceStore, RememberedDevice
-from ._flow import Call, Compute, FlowConfig, SignIn, parse_answers
+from ._flow import (
+    Call,
+    Compute,
+    FlowConfig,
+    SignIn,
+    confirm_device_calls,
+    device_verifier_compute,
+    parse_answers,
+    token_username,
+)
 from ._models import AuthenticationResult, AuthFlow, Challenge
 from ._registry import Handler, HandlerRegistry
 from .exceptions import (
-    CodeMismatchError,
     CognitoFlowError,
     ConfigurationError,
     DeviceNotFoundError,
@@ -153,19 +159,6 @@ def _check_metadata(client_metadata: object) -> Mapping[str, str] | None:
     ):
         raise ConfigurationError("client_metadata must be a mapping of strings to strings")
     return dict(client_metadata)
-
-
-def _token_claims(token: str) -> dict[str, Any]:
-    """The claims of a JWT, unverified: only used to name the user we stored."""
-    try:
-        payload = token.split(".")[1]
-        payload += "=" * (-len(payload) % 4)
-        claims = json.loads(base64.urlsafe_b64decode(payload))
-    except (IndexError, ValueError) as exc:
-        raise UnexpectedResponseError("the access token is not a JWT") from exc
-    if not isinstance(claims, dict):
-        raise UnexpectedResponseError("the access token's payload is not an object")
-    return claims
 
 
 @attrs.define(repr=False)
@@ -368,7 +361,7 @@ class CognitoAuthClient:
         sign_in = SignIn(self._config, device=device, client_metadata=metadata)
         event = sign_in.resume(challenge, answers)
         try:
-            return await self._drive(sign_in, event, registry, answering=challenge)
+            return await self._drive(sign_in, event, registry)
         except DeviceNotFoundError:
             if device is not None:
                 await self._forget_device(challenge.username)
@@ -389,8 +382,7 @@ class CognitoAuthClient:
         metadata = _check_metadata(client_metadata)
         device = await self._load_device(username) if username else None
         sign_in = SignIn(self._config, device=device, client_metadata=metadata)
-        event: Any = sign_in.refresh(refresh_token, username)
-        result = await self._drive(sign_in, event, HandlerRegistry())
+        result = await self._drive(sign_in, sign_in.refresh(refresh_token, username), _NO_HANDLERS)
         if not isinstance(result, AuthenticationResult):
             raise UnexpectedResponseError(f"refresh answered with a {result.name} challenge")
         return result
@@ -398,31 +390,20 @@ class CognitoAuthClient:
     # -- the loop -------------------------------------------------------------
 
     async def _drive(
-        self,
-        sign_in: SignIn,
-        event: Any,
-        registry: HandlerRegistry,
-        *,
-        answering: Challenge | None = None,
+        self, sign_in: SignIn, event: Any, registry: HandlerRegistry
     ) -> Challenge | AuthenticationResult:
-        rounds = 0
         while True:
             if isinstance(event, Call):
                 try:
                     response = await self._send(event)
                 except ServiceError as exc:
-                    retry = sign_in.failed(exc.code)
-                    if retry is not None:
-                        logger.debug("retrying %s as the core asks", event.api_name)
-                        event = retry
-                        continue
-                    if isinstance(exc, CodeMismatchError) and answering is not None:
-                        # The service keeps the Session after a wrong code (for
-                        # a few tries): hand the challenge back for another go.
-                        exc.challenge = answering
-                    raise
+                    retry = sign_in.failed(exc)
+                    if retry is None:
+                        raise
+                    logger.debug("retrying %s as the core asks", event.api_name)
+                    event = retry
+                    continue
                 event = sign_in.receive(response)
-                answering = None
             elif isinstance(event, Compute):
                 event = sign_in.computed(await self._run(event))
             elif isinstance(event, AuthenticationResult):
@@ -430,19 +411,17 @@ class CognitoAuthClient:
                 await self._confirm_new_device(event)
                 return event
             elif isinstance(event, Challenge):
-                rounds += 1
-                logger.debug("challenge %s (round %d)", event.name, rounds)
+                logger.debug("challenge %s (round %d)", event.name, sign_in.rounds)
                 handler = registry.get(event.name)
                 if handler is None:
                     return event
                 context = ChallengeContext(
                     client=self,
-                    round=rounds,
+                    round=sign_in.rounds,
                     flow=sign_in.flow,
                     client_metadata=sign_in.client_metadata,
                 )
                 answers = await self._ask(handler, event, context)
-                answering = event
                 event = sign_in.answer(event, answers)
             else:  # pragma: no cover - the core returns nothing else
                 raise UnexpectedResponseError(f"unknown step {type(event).__name__}")
@@ -557,49 +536,16 @@ class CognitoAuthClient:
         metadata = result.new_device_metadata
         if metadata is None or self.device_store is None:
             return
-        claims = _token_claims(result.access_token)
-        username = claims.get("username") or claims.get("cognito:username")
-        if not isinstance(username, str) or not username:
-            raise UnexpectedResponseError("the access token names no username")
-        verifier = await self._run(
-            Compute(
-                lambda yield_hook: srp.device_verifier(
-                    device_group_key=metadata.device_group_key,
-                    device_key=metadata.device_key,
-                    yield_hook=yield_hook,
-                ),
-                "device-verifier",
-            )
-        )
-        token = result.access_token
-        secrets_ = frozenset({token, verifier.password})
-        await self._send(
-            Call(
-                "confirm_device",
-                {
-                    "AccessToken": token,
-                    "DeviceKey": metadata.device_key,
-                    "DeviceSecretVerifierConfig": {
-                        "PasswordVerifier": verifier.verifier_b64,
-                        "Salt": verifier.salt_b64,
-                    },
-                    "DeviceName": self.device_name,
-                },
-                secrets_,
-            )
-        )
-        if self.remember_devices:
-            await self._send(
-                Call(
-                    "update_device_status",
-                    {
-                        "AccessToken": token,
-                        "DeviceKey": metadata.device_key,
-                        "DeviceRememberedStatus": "remembered",
-                    },
-                    secrets_,
-                )
-            )
+        username = token_username(result.access_token)
+        verifier = await self._run(device_verifier_compute(metadata))
+        for call in confirm_device_calls(
+            result.access_token,
+            metadata,
+            verifier,
+            device_name=self.device_name,
+            remember=self.remember_devices,
+        ):
+            await self._send(call)
         await self.device_store.put(
             self.user_pool_id,
             username,

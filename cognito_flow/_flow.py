@@ -38,6 +38,7 @@ import base64
 import enum
 import hashlib
 import hmac
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -46,11 +47,12 @@ import attrs
 
 from . import srp
 from ._devices import RememberedDevice
-from ._models import AuthenticationResult, AuthFlow, Challenge, ChallengeName
+from ._models import AuthenticationResult, AuthFlow, Challenge, ChallengeName, NewDeviceMetadata
 from .exceptions import (
     CodeMismatchError,
     ConfigurationError,
     InvalidChallengeError,
+    ServiceError,
     TooManyChallengesError,
     UnexpectedResponseError,
 )
@@ -60,8 +62,12 @@ __all__ = [
     "Compute",
     "FlowConfig",
     "SignIn",
+    "confirm_device_calls",
+    "device_verifier_compute",
+    "otpauth_uri",
     "parse_answers",
     "secret_hash",
+    "token_username",
 ]
 
 #: Answer keys the core fills in; a handler that returns one is refused.
@@ -266,6 +272,8 @@ class SignIn:
     flow: str = attrs.field(default="", init=False)
     # The other way to send the pending answer, and the name it uses (failed()).
     _retry: tuple[Call, str] | None = attrs.field(default=None, init=False, repr=False)
+    # The challenge whose answer is on its way (for CodeMismatchError).
+    _answering: Challenge | None = attrs.field(default=None, init=False, repr=False)
 
     # -- entry points ----------------------------------------------------
 
@@ -366,6 +374,7 @@ class SignIn:
             )
         expect, self._expect = self._expect, ""
         self._retry = None
+        self._answering = None
         if expect == "associate":
             return self._on_associate(response)
         if expect == "verify":
@@ -384,6 +393,7 @@ class SignIn:
         self._require(_State.AWAIT_ANSWER)
         name = challenge.name
         given = parse_answers(name, answers)
+        self._answering = challenge
         session = challenge.session or ""
         if name == ChallengeName.NEW_PASSWORD_REQUIRED:
             missing = [
@@ -426,8 +436,8 @@ class SignIn:
             given["PASSWORD"] = self._password
         return self._respond(challenge.name, challenge.username, session, given)
 
-    def failed(self, code: str) -> Call | None:
-        """The last call failed with service error ``code``.
+    def failed(self, error: ServiceError) -> Call | None:
+        """The last call failed with ``error``.
 
         Returns a corrected call to send instead, or None: the conversation
         is over. The one correction: a PASSWORD_VERIFIER answered with
@@ -435,15 +445,26 @@ class SignIn:
         that also named the user differently (moto does, in pools where users
         sign in with a user name), is answered once more with that USERNAME.
         Cognito itself never refuses USER_ID_FOR_SRP, so this never fires there.
+
+        A wrong code leaves the Session usable for a few more tries, so a
+        CodeMismatchError gets the challenge that was being answered as
+        ``error.challenge``, to resume.
         """
         retry, self._retry = self._retry, None
-        if retry is not None and code == "UserNotFoundException":
+        if retry is not None and error.code == "UserNotFoundException":
             call, username = retry
             self._username = username
             self._state = _State.AWAIT_RESPONSE
             return call
+        if isinstance(error, CodeMismatchError) and error.challenge is None:
+            error.challenge = self._answering
         self._state = _State.DONE
         return None
+
+    @property
+    def rounds(self) -> int:
+        """How many challenges this conversation has received so far."""
+        return self._rounds
 
     # -- internals -------------------------------------------------------
 
@@ -728,8 +749,7 @@ class SignIn:
             if challenge.name == ChallengeName.PASSWORD_VERIFIER and other and other != username:
                 fallback = self._respond(challenge.name, other, session, answers, {signature})
                 self._retry = (fallback, other)
-            call = self._respond(challenge.name, username, session, answers, {signature})
-            return call
+            return self._respond(challenge.name, username, session, answers, {signature})
 
         return self._compute(claim, purpose, then)
 
@@ -753,8 +773,8 @@ class SignIn:
     def _verify_totp(self, challenge: Challenge, given: dict[str, str]) -> Call:
         if not challenge.secret_code:
             raise InvalidChallengeError(
-                "this MFA_SETUP challenge has no authenticator secret: answer with "
-                "EMAIL for email MFA, or restart the sign-in with SOFTWARE_TOKEN_MFA enabled"
+                "this MFA_SETUP challenge has no authenticator secret yet: answer "
+                "ANSWER=SOFTWARE_TOKEN_MFA first to fetch one, or EMAIL for email MFA"
             )
         code = given["SOFTWARE_TOKEN_MFA_CODE"]
         session = challenge.session or ""
@@ -772,12 +792,91 @@ class SignIn:
         status = response.get("Status")
         if status != "SUCCESS":
             self._state = _State.DONE
-            raise CodeMismatchError(
+            error = CodeMismatchError(
                 "CodeMismatchException",
                 f"VerifySoftwareToken returned status {status!r}",
                 operation="VerifySoftwareToken",
             )
+            error.challenge = challenge
+            raise error
         session = response.get("Session")
         if not isinstance(session, str) or not session:
             raise UnexpectedResponseError("VerifySoftwareToken answered without a Session")
         return self._respond(ChallengeName.MFA_SETUP, challenge.username, session, {})
+
+
+# -- after the tokens: confirming a new device ------------------------------
+#
+# A result with NewDeviceMetadata starts a short epilogue: make a verifier for
+# the device (SRP maths, so a Compute), ConfirmDevice, optionally
+# UpdateDeviceStatus, and keep the device under the canonical user name.
+
+
+def token_username(access_token: str) -> str:
+    """The ``username`` claim of an access token, read without verifying it.
+
+    Only used to name the user a remembered device is stored under; the
+    token came straight from the service over TLS.
+    """
+    try:
+        payload = access_token.split(".")[1]
+        payload += "=" * (-len(payload) % 4)
+        claims = json.loads(base64.urlsafe_b64decode(payload))
+    except (IndexError, ValueError) as exc:
+        raise UnexpectedResponseError("the access token is not a JWT") from exc
+    if not isinstance(claims, dict):
+        raise UnexpectedResponseError("the access token's payload is not an object")
+    username = claims.get("username") or claims.get("cognito:username")
+    if not isinstance(username, str) or not username:
+        raise UnexpectedResponseError("the access token names no username")
+    return username
+
+
+def device_verifier_compute(metadata: NewDeviceMetadata) -> Compute:
+    """The Compute that makes a new device's password, salt and verifier."""
+
+    def make(yield_hook: YieldHook) -> srp.DeviceVerifier:
+        return srp.device_verifier(
+            device_group_key=metadata.device_group_key,
+            device_key=metadata.device_key,
+            yield_hook=yield_hook,
+        )
+
+    return Compute(make, "device-verifier")
+
+
+def confirm_device_calls(
+    access_token: str,
+    metadata: NewDeviceMetadata,
+    verifier: srp.DeviceVerifier,
+    *,
+    device_name: str,
+    remember: bool,
+) -> list[Call]:
+    """ConfirmDevice, then (when ``remember``) UpdateDeviceStatus to remembered."""
+    secrets = frozenset({access_token, verifier.password})
+    calls = [
+        Call(
+            "confirm_device",
+            {
+                "AccessToken": access_token,
+                "DeviceKey": metadata.device_key,
+                "DeviceSecretVerifierConfig": verifier.secret_verifier_config(),
+                "DeviceName": device_name,
+            },
+            secrets,
+        )
+    ]
+    if remember:
+        calls.append(
+            Call(
+                "update_device_status",
+                {
+                    "AccessToken": access_token,
+                    "DeviceKey": metadata.device_key,
+                    "DeviceRememberedStatus": "remembered",
+                },
+                secrets,
+            )
+        )
+    return calls

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -24,6 +25,7 @@ from cognito_flow import (
 )
 from cognito_flow._devices import RememberedDevice
 from cognito_flow._flow import Call, Compute, FlowConfig, SignIn, secret_hash
+from cognito_flow.exceptions import error_for_service
 
 POOL = "eu-west-1_AbC123"
 CLIENT = "client-id"
@@ -537,7 +539,7 @@ def test_password_verifier_answers_as_user_id_for_srp() -> None:
 def test_unknown_user_id_for_srp_is_retried_once_with_username() -> None:
     """A service that cannot find USER_ID_FOR_SRP (moto) gets the answer again as USERNAME."""
     sign_in, call = _password_verifier_answer("uuid-1", "alice")
-    retry = sign_in.failed("UserNotFoundException")
+    retry = sign_in.failed(error_for_service("UserNotFoundException", "User does not exist."))
     assert isinstance(retry, Call)
     responses = retry.params["ChallengeResponses"]
     assert responses["USERNAME"] == "alice"
@@ -550,20 +552,24 @@ def test_unknown_user_id_for_srp_is_retried_once_with_username() -> None:
     challenge = sign_in.receive(challenge_response("SOFTWARE_TOKEN_MFA", "s2"))
     assert isinstance(challenge, Challenge)
     assert challenge.username == "alice"
-    assert sign_in.failed("UserNotFoundException") is None
+    assert (
+        sign_in.failed(error_for_service("UserNotFoundException", "User does not exist.")) is None
+    )
 
 
 @pytest.mark.parametrize("code", ["NotAuthorizedException", "CodeMismatchException"])
 def test_other_failures_end_the_sign_in(code: str) -> None:
     """Only an unknown-user refusal of PASSWORD_VERIFIER is retried."""
     sign_in, _ = _password_verifier_answer("uuid-1", "alice")
-    assert sign_in.failed(code) is None
+    assert sign_in.failed(error_for_service(code, "no")) is None
 
 
 def test_no_retry_when_the_names_agree() -> None:
     """When USERNAME equals USER_ID_FOR_SRP there is nothing else to try."""
     sign_in, _ = _password_verifier_answer("alice", "alice")
-    assert sign_in.failed("UserNotFoundException") is None
+    assert (
+        sign_in.failed(error_for_service("UserNotFoundException", "User does not exist.")) is None
+    )
 
 
 @pytest.mark.parametrize(
@@ -696,3 +702,38 @@ def test_mfa_setup_sends_the_friendly_device_name_and_needs_a_session_back() -> 
     assert verify.params["FriendlyDeviceName"] == "phone"
     with pytest.raises(UnexpectedResponseError, match="without a Session"):
         sign_in.receive({"Status": "SUCCESS"})
+
+
+def test_code_mismatch_carries_the_challenge_it_answered() -> None:
+    """A CodeMismatchError from the answer gets the challenge, to be resumed."""
+    sign_in = SignIn(config())
+    sign_in.initiate("alice", "pw")
+    challenge = sign_in.receive(challenge_response("SMS_MFA", "s1"))
+    assert isinstance(challenge, Challenge)
+    sign_in.answer(challenge, {"SMS_MFA_CODE": "000000"})
+    error = error_for_service("CodeMismatchException", "Invalid code")
+    assert sign_in.failed(error) is None
+    assert error.challenge == challenge
+
+
+def test_other_errors_carry_no_challenge() -> None:
+    """A spent Session is not resumable: SessionExpiredError has no .challenge."""
+    sign_in = SignIn(config())
+    sign_in.initiate("alice", "pw")
+    challenge = sign_in.receive(challenge_response("SMS_MFA", "s1"))
+    assert isinstance(challenge, Challenge)
+    sign_in.answer(challenge, {"SMS_MFA_CODE": "000000"})
+    error = error_for_service("NotAuthorizedException", "Invalid session for the user.")
+    assert sign_in.failed(error) is None
+    assert error.challenge is None
+
+
+def test_token_username_reads_the_claim() -> None:
+    """token_username() reads the access token's username; a bad token is unexpected."""
+    from cognito_flow._flow import token_username
+
+    payload = base64.urlsafe_b64encode(b'{"username": "u-1"}').decode().rstrip("=")
+    assert token_username(f"h.{payload}.s") == "u-1"
+    for bad in ("not-a-jwt", "h.e30.s", "h.WzFd.s"):
+        with pytest.raises(UnexpectedResponseError):
+            token_username(bad)

@@ -10,6 +10,8 @@
     ├── UnhandledChallengeError           no handler for a challenge; ``.challenge`` resumes it
     ├── TooManyChallengesError            the loop guard: too many rounds in one sign-in
     ├── TransportError                    the request never got a service answer
+    ├── InvalidTokenError                 a sealed value or a JWT that fails a check; ``.check``
+    │   └── ExpiredTokenError             ... that was valid once but is too old now
     └── ServiceError                      Cognito said no; ``.code``, ``.message``, ``.operation``
         ├── NotAuthorizedError            wrong user name or password, disabled user, bad token
         │   └── UserNotFoundError         (only where the pool reveals that users do not exist)
@@ -44,10 +46,12 @@ __all__ = [
     "ConfigurationError",
     "DeviceNotFoundError",
     "ExpiredCodeError",
+    "ExpiredTokenError",
     "HandlerError",
     "InvalidChallengeError",
     "InvalidParameterError",
     "InvalidPasswordError",
+    "InvalidTokenError",
     "NotAuthorizedError",
     "PasswordResetRequiredError",
     "ResourceNotFoundError",
@@ -120,6 +124,26 @@ class TooManyChallengesError(CognitoFlowError):
 
 class TransportError(CognitoFlowError):
     """The request did not reach the service, or its answer did not come back."""
+
+
+class InvalidTokenError(CognitoFlowError):
+    """A token that fails a check: a sealed challenge or device, or a Cognito JWT.
+
+    ``check`` names the check that failed (for example ``"signature"``,
+    ``"issuer"``, ``"audience"``, ``"token_use"``, ``"algorithm"``, ``"format"``).
+    The message never contains the token itself.
+    """
+
+    def __init__(self, message: str, *, check: str = "format") -> None:
+        super().__init__(message)
+        self.check = check
+
+
+class ExpiredTokenError(InvalidTokenError):
+    """A token that was valid but is too old now: sign in (or start) again."""
+
+    def __init__(self, message: str, *, check: str = "expiry") -> None:
+        super().__init__(message, check=check)
 
 
 class ServiceError(CognitoFlowError):

@@ -19,7 +19,8 @@ from srp_peer import SrpVerifierPeer, pad_hex
 
 from cognito_flow import srp
 
-VECTORS_PATH = Path(__file__).resolve().parents[1].parent / "shared" / "test-vectors" / "srp.json"
+# Known answers of the reference JavaScript client; tests/data/README.md says where they come from.
+VECTORS_PATH = Path(__file__).resolve().parent / "data" / "srp.json"
 VECTORS: dict[str, Any] = json.loads(VECTORS_PATH.read_text(encoding="utf-8"))
 CASES: list[dict[str, Any]] = VECTORS["cases"]
 CASE_IDS = [f"{i}-{c['pool_name']}-a{len(c['a_hex']) * 4}" for i, c in enumerate(CASES)]

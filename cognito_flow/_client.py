@@ -27,6 +27,7 @@ from ._flow import (
     Compute,
     FlowConfig,
     SignIn,
+    check_text,
     confirm_device_calls,
     device_verifier_compute,
     parse_answers,
@@ -158,6 +159,7 @@ def _check_metadata(client_metadata: object) -> Mapping[str, str] | None:
         isinstance(k, str) and isinstance(v, str) for k, v in client_metadata.items()
     ):
         raise ConfigurationError("client_metadata must be a mapping of strings to strings")
+    check_text(client_metadata, "client_metadata", ConfigurationError)
     return dict(client_metadata)
 
 
@@ -490,6 +492,7 @@ class CognitoAuthClient:
                 secrets=call.secrets,
                 with_device=call.has_device,
                 session=session if isinstance(session, str) else None,
+                challenge=call.answering,
             )
             # Scrub the botocore error as well: it travels on as __cause__ and
             # ends up in logged tracebacks.

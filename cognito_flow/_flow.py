@@ -50,6 +50,7 @@ from ._devices import RememberedDevice
 from ._models import AuthenticationResult, AuthFlow, Challenge, ChallengeName, NewDeviceMetadata
 from .exceptions import (
     CodeMismatchError,
+    CognitoFlowError,
     ConfigurationError,
     InvalidChallengeError,
     ServiceError,
@@ -121,6 +122,28 @@ _PASSWORD_FLOWS = frozenset(
 )
 
 
+def check_text(value: object, what: str, error: type[CognitoFlowError]) -> None:
+    """Refuse text that cannot be sent: a lone surrogate (``"\\ud800"``) has no UTF-8 form.
+
+    Such a value would otherwise surface as a UnicodeEncodeError deep inside
+    botocore or hashlib. ``error`` says whose fault it is: ConfigurationError
+    for the caller's input, UnexpectedResponseError for the service's data.
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise error(f"{what} holds text that is not valid Unicode") from None
+        elif isinstance(item, Mapping):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
+
+
 def secret_hash(username: str, client_id: str, client_secret: str) -> str:
     """SECRET_HASH: Base64(HMAC-SHA256(client secret, username + client id))."""
     digest = hmac.new(
@@ -174,13 +197,16 @@ class Call:
     """One request to send: the aiobotocore method name and its parameters.
 
     ``secrets`` lists the values in ``params`` that must never be logged or
-    echoed in an error message.
+    echoed in an error message. ``answering`` is the challenge this call
+    answers for the caller, kept on the errors after which it may be answered
+    again (a wrong code, a refused password).
     """
 
     operation: str
     params: Mapping[str, Any] = attrs.field(repr=False)
     secrets: frozenset[str] = attrs.field(default=frozenset(), repr=False)
     has_device: bool = False
+    answering: Challenge | None = attrs.field(default=None, repr=False)
 
     @property
     def api_name(self) -> str:
@@ -240,6 +266,7 @@ def parse_answers(challenge_name: str, answers: object) -> dict[str, str]:
                 f"answers to {challenge_name} must not set {key}: the library adds it"
             )
         out[key] = value
+    check_text(out, f"answers to {challenge_name}", ConfigurationError)
     options = _REQUIRED_ANSWERS.get(challenge_name)
     if options and not any(option <= out.keys() for option in options):
         wanted = " or ".join("+".join(sorted(option)) for option in options)
@@ -291,6 +318,8 @@ class SignIn:
             raise ConfigurationError("username must be a non-empty string")
         if password is not None and (not isinstance(password, str) or not password):
             raise ConfigurationError("password must be a non-empty string or None")
+        check_text(username, "username", ConfigurationError)
+        check_text(password, "password", ConfigurationError)
         chosen = self._check_flow(flow)
         if chosen in _PASSWORD_FLOWS and password is None:
             raise ConfigurationError(f"{chosen} needs a password")
@@ -299,6 +328,7 @@ class SignIn:
                 raise ConfigurationError("preferred_challenge applies to the USER_AUTH flow only")
             if not isinstance(preferred_challenge, str) or not preferred_challenge:
                 raise ConfigurationError("preferred_challenge must be a challenge name")
+            check_text(preferred_challenge, "preferred_challenge", ConfigurationError)
         self.flow = chosen
         self._username = username
         self._password = password
@@ -338,6 +368,7 @@ class SignIn:
             raise ConfigurationError("refresh_token must be a non-empty string")
         if username is not None and (not isinstance(username, str) or not username):
             raise ConfigurationError("username must be a non-empty string or None")
+        check_text([refresh_token, username], "refresh()'s arguments", ConfigurationError)
         if self.config.client_secret is not None and username is None:
             raise ConfigurationError(
                 "this app client has a secret: refresh() needs username= to compute SECRET_HASH"
@@ -355,10 +386,7 @@ class SignIn:
                 f"resume() needs a Challenge, not {type(challenge).__name__}; "
                 "use Challenge.from_dict() on stored data"
             )
-        if not challenge.session:
-            raise InvalidChallengeError(
-                f"the {challenge.name} challenge has no Session, so it cannot be answered"
-            )
+        check_text(challenge.to_dict(), "the challenge", InvalidChallengeError)
         self._username = challenge.username
         self._state = _State.AWAIT_ANSWER
         return self.answer(challenge, answers)
@@ -394,7 +422,7 @@ class SignIn:
         name = challenge.name
         given = parse_answers(name, answers)
         self._answering = challenge
-        session = challenge.session or ""
+        session = challenge.session
         if name == ChallengeName.NEW_PASSWORD_REQUIRED:
             missing = [
                 attr
@@ -446,9 +474,8 @@ class SignIn:
         sign in with a user name), is answered once more with that USERNAME.
         Cognito itself never refuses USER_ID_FOR_SRP, so this never fires there.
 
-        A wrong code leaves the Session usable for a few more tries, so a
-        CodeMismatchError gets the challenge that was being answered as
-        ``error.challenge``, to resume.
+        (A wrong code leaves the Session usable for a few more tries: the
+        error already carries the challenge to resume, from ``Call.answering``.)
         """
         retry, self._retry = self._retry, None
         if retry is not None and error.code == "UserNotFoundException":
@@ -456,8 +483,6 @@ class SignIn:
             self._username = username
             self._state = _State.AWAIT_RESPONSE
             return call
-        if isinstance(error, CodeMismatchError) and error.challenge is None:
-            error.challenge = self._answering
         self._state = _State.DONE
         return None
 
@@ -528,7 +553,7 @@ class SignIn:
         self,
         name: str,
         username: str,
-        session: str,
+        session: str | None,
         answers: dict[str, str],
         extra_secrets: set[str] | None = None,
     ) -> Call:
@@ -543,11 +568,20 @@ class SignIn:
         params = self._common()
         params["ChallengeName"] = name
         params["ChallengeResponses"] = values
-        params["Session"] = session
-        secret_values.add(session)
+        # Real Cognito sends PASSWORD_VERIFIER without a Session (its state
+        # rides in SECRET_BLOCK); such a challenge is answered without one.
+        if session is not None:
+            params["Session"] = session
+            secret_values.add(session)
         self._state = _State.AWAIT_RESPONSE
         op = "admin_respond_to_auth_challenge" if self.config.admin else "respond_to_auth_challenge"
-        return Call(op, params, frozenset(secret_values), has_device=self.device is not None)
+        return Call(
+            op,
+            params,
+            frozenset(secret_values),
+            has_device=self.device is not None,
+            answering=self._answering,
+        )
 
     def _compute(
         self, fn: Callable[[YieldHook], Any], purpose: str, then: Callable[[Any], Event]
@@ -580,7 +614,7 @@ class SignIn:
         def then(value: tuple[int, str]) -> Event:
             self._srp_a, self._srp_a_hex = value
             given["SRP_A"] = self._srp_a_hex
-            return self._respond(challenge.name, challenge.username, challenge.session or "", given)
+            return self._respond(challenge.name, challenge.username, challenge.session, given)
 
         return self._compute(self._new_srp_a(), "srp-a", then)
 
@@ -594,17 +628,28 @@ class SignIn:
             raise UnexpectedResponseError(
                 "the service answered with neither AuthenticationResult nor ChallengeName"
             )
+        # The service model marks Session optional, and real Cognito leaves it
+        # out of PASSWORD_VERIFIER: what comes is threaded, nothing is invented.
         session = response.get("Session")
-        if not isinstance(session, str) or not session:
-            raise UnexpectedResponseError(f"the {name} challenge came without a Session")
+        if session is not None and (not isinstance(session, str) or not session):
+            raise UnexpectedResponseError(f"the {name} challenge's Session is not a string")
         try:
             raw_params = response.get("ChallengeParameters") or {}
             available = response.get("AvailableChallenges") or ()
             probe = Challenge(
                 name=name, parameters=raw_params, username="-", available_challenges=available
             )
+            # What the core and the handlers read from JSON-valued parameters.
+            probe.mfas_can_setup, probe.mfas_can_choose, probe.required_attributes  # noqa: B018
+            probe.user_attributes  # noqa: B018
         except InvalidChallengeError as exc:
             raise UnexpectedResponseError(f"the {name} challenge is malformed: {exc}") from None
+        check_text(
+            {"name": name, "session": session, "parameters": dict(probe.parameters),
+             "available": list(probe.available_challenges)},
+            f"the {name} challenge",
+            UnexpectedResponseError,
+        )  # fmt: skip
         username = (
             probe.parameters.get("USER_ID_FOR_SRP")
             or probe.parameters.get("USERNAME")
@@ -634,7 +679,7 @@ class SignIn:
             return self._device_verifier(challenge)
         if name == ChallengeName.PASSWORD and self._password is not None:
             return self._respond(
-                name, challenge.username, challenge.session or "", {"PASSWORD": self._password}
+                name, challenge.username, challenge.session, {"PASSWORD": self._password}
             )
         if name == ChallengeName.PASSWORD_SRP and self._password is not None:
             return self._respond_with_srp_a(challenge, {})
@@ -656,8 +701,12 @@ class SignIn:
         # AssociateSoftwareToken hands back a new Session along with the secret.
         self._expect = "associate"
         self._pending = challenge
+        session = challenge.session
+        if session is None:
+            raise UnexpectedResponseError(
+                "the MFA_SETUP challenge came without a Session, which AssociateSoftwareToken needs"
+            )
         self._state = _State.AWAIT_RESPONSE
-        session = challenge.session or ""
         return Call("associate_software_token", {"Session": session}, frozenset({session}))
 
     def _password_verifier(self, challenge: Challenge) -> Event:
@@ -744,7 +793,7 @@ class SignIn:
         def then(answers: dict[str, str]) -> Event:
             self._srp_a = None
             signature = answers["PASSWORD_CLAIM_SIGNATURE"]
-            session = challenge.session or ""
+            session = challenge.session
             other = challenge.parameters.get("USERNAME")
             if challenge.name == ChallengeName.PASSWORD_VERIFIER and other and other != username:
                 fallback = self._respond(challenge.name, other, session, answers, {signature})
@@ -757,11 +806,12 @@ class SignIn:
         challenge, self._pending = self._pending, None
         assert challenge is not None
         code = response.get("SecretCode")
-        session = response.get("Session")
-        if not isinstance(code, str) or not code or not isinstance(session, str) or not session:
-            raise UnexpectedResponseError(
-                "AssociateSoftwareToken answered without SecretCode and Session"
-            )
+        session = response.get("Session", challenge.session)
+        if not isinstance(code, str) or not code:
+            raise UnexpectedResponseError("AssociateSoftwareToken answered without a SecretCode")
+        if not isinstance(session, str) or not session:
+            raise UnexpectedResponseError("AssociateSoftwareToken's Session is not a string")
+        check_text(code, "AssociateSoftwareToken's SecretCode", UnexpectedResponseError)
         parameters = dict(challenge.parameters)
         parameters["SECRET_CODE"] = code
         parameters["OTPAUTH_URI"] = otpauth_uri(
@@ -777,31 +827,39 @@ class SignIn:
                 "ANSWER=SOFTWARE_TOKEN_MFA first to fetch one, or EMAIL for email MFA"
             )
         code = given["SOFTWARE_TOKEN_MFA_CODE"]
-        session = challenge.session or ""
+        session = challenge.session
+        if session is None:
+            raise InvalidChallengeError(
+                "this MFA_SETUP challenge has no Session, which VerifySoftwareToken needs"
+            )
         params: dict[str, str] = {"Session": session, "UserCode": code}
         if given.get("FRIENDLY_DEVICE_NAME"):
             params["FriendlyDeviceName"] = given["FRIENDLY_DEVICE_NAME"]
         self._expect = "verify"
         self._pending = challenge
         self._state = _State.AWAIT_RESPONSE
-        return Call("verify_software_token", params, frozenset({session, code}))
+        return Call(
+            "verify_software_token", params, frozenset({session, code}), answering=challenge
+        )
 
     def _on_verify(self, response: Mapping[str, Any]) -> Event:
         challenge, self._pending = self._pending, None
         assert challenge is not None
+        # Status is optional in the model; only ERROR says the code was wrong.
         status = response.get("Status")
-        if status != "SUCCESS":
+        if status == "ERROR":
             self._state = _State.DONE
-            error = CodeMismatchError(
+            raise CodeMismatchError(
                 "CodeMismatchException",
-                f"VerifySoftwareToken returned status {status!r}",
+                "VerifySoftwareToken returned status ERROR",
                 operation="VerifySoftwareToken",
+                challenge=challenge,
             )
-            error.challenge = challenge
-            raise error
-        session = response.get("Session")
-        if not isinstance(session, str) or not session:
-            raise UnexpectedResponseError("VerifySoftwareToken answered without a Session")
+        if status not in (None, "SUCCESS"):
+            raise UnexpectedResponseError("VerifySoftwareToken answered with an unknown Status")
+        session = response.get("Session", challenge.session)
+        if session is not None and (not isinstance(session, str) or not session):
+            raise UnexpectedResponseError("VerifySoftwareToken's Session is not a string")
         return self._respond(ChallengeName.MFA_SETUP, challenge.username, session, {})
 
 

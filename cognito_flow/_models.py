@@ -282,12 +282,25 @@ def _opt_str(value: Any, name: str) -> str | None:
 
 @attrs.frozen(kw_only=True)
 class AuthenticationResult:
-    """The tokens that end a sign-in. No token ever appears in ``repr``."""
+    """The tokens that end a sign-in. No token ever appears in ``repr``.
+
+    Attributes:
+        access_token: the access token (always present).
+        id_token: the ID token, when the service sent one.
+        refresh_token: the refresh token to keep. After a sign-in, the one the
+            service issued; after ``refresh()``, the rotated one when the app
+            client rotates refresh tokens, otherwise the one passed in.
+        expires_in: the access token's lifetime in seconds as the service sent
+            it, or None when it sent none (never a guess).
+        token_type: ``"Bearer"``.
+        new_device_metadata: the device the service created in this sign-in
+            (device tracking), or None.
+    """
 
     access_token: str = attrs.field(repr=False)
     id_token: str | None = attrs.field(repr=False)
     refresh_token: str | None = attrs.field(default=None, repr=False)
-    expires_in: int
+    expires_in: int | None = None
     token_type: str = "Bearer"
     new_device_metadata: NewDeviceMetadata | None = None
 
@@ -299,8 +312,8 @@ class AuthenticationResult:
         access = data.get("AccessToken")
         if not isinstance(access, str) or not access:
             raise UnexpectedResponseError("AuthenticationResult has no AccessToken")
-        expires = data.get("ExpiresIn", 3600)
-        if isinstance(expires, bool) or not isinstance(expires, int):
+        expires = data.get("ExpiresIn")
+        if expires is not None and (isinstance(expires, bool) or not isinstance(expires, int)):
             raise UnexpectedResponseError("AuthenticationResult.ExpiresIn is not an integer")
         device: NewDeviceMetadata | None = None
         raw_device = data.get("NewDeviceMetadata")

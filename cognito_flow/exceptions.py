@@ -9,51 +9,76 @@
     ├── HandlerError                      a challenge handler raised or returned bad answers
     ├── UnhandledChallengeError           no handler for a challenge; ``.challenge`` resumes it
     ├── TooManyChallengesError            the loop guard: too many rounds in one sign-in
-    ├── TransportError                    the request never got a service answer
+    ├── TransportError                    no usable answer: timeout, connection reset, HTTP 5xx
     ├── InvalidTokenError                 a sealed value or a JWT that fails a check; ``.check``
     │   └── ExpiredTokenError             ... that was valid once but is too old now
     └── ServiceError                      Cognito said no; ``.code``, ``.message``, ``.operation``
         ├── NotAuthorizedError            wrong user name or password, disabled user, bad token
-        │   └── UserNotFoundError         (only where the pool reveals that users do not exist)
+        │   ├── UserNotFoundError         (only where the pool reveals that users do not exist)
+        │   └── RefreshTokenReuseError    a rotated-away refresh token was presented again
         ├── SessionExpiredError           the Session is late or was already used: start again
-        ├── CodeMismatchError             a wrong one-time code; the challenge may be retried
+        ├── CodeMismatchError             a wrong one-time code; ``.challenge`` takes another
         ├── ExpiredCodeError              the one-time code has expired
         ├── PasswordResetRequiredError    the user must reset the password first
         ├── UserNotConfirmedError         the user must confirm the sign-up first
-        ├── InvalidPasswordError          a new password the pool's policy refuses
+        ├── InvalidPasswordError          a new password the policy refuses; ``.challenge``
         ├── InvalidParameterError         the service refused a parameter
         ├── ResourceNotFoundError         unknown pool, client, user or device
         │   └── DeviceNotFoundError       the remembered device is gone on the service side
-        └── TooManyRequestsError          throttled, or too many failed attempts
+        ├── TooManyRequestsError          throttled, or too many failed attempts
+        ├── MFAMethodNotFoundError        the user has no such MFA factor set up
+        ├── ForbiddenError                AWS WAF refused the request
+        ├── UnsupportedOperationError     not enabled for this app client, pool or tier
+        ├── PoolConfigurationError        the pool's own setup is broken (roles, MFA, email)
+        ├── LambdaTriggerError            a Lambda trigger failed or refused the user
+        ├── CodeDeliveryError             the code could not be sent
+        └── UserExistsError               the user name, email or phone is taken
 
 Every ``ServiceError`` keeps the botocore ``ClientError`` as ``__cause__``.
 Messages never contain a secret: the values sent in the failing request
 (password, Session, codes, SECRET_HASH, tokens) are masked out of the service's
-message before it is stored here.
+message before it is stored here, in plain and in JSON-escaped form.
+
+Every error has ``retryable``: True when the same request may succeed if
+sent again later (a timeout, a reset connection, HTTP 5xx, throttling), False
+for a refusal. A retry of a call that spent a Session still needs a new
+sign-in: the Session is single-use.
+
+Each error code that the service model lists for the operations this library
+calls has its place in ``_SERVICE_ERRORS`` below (the README has the table);
+a code not listed there becomes a plain ``ServiceError``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ._models import Challenge
 
 __all__ = [
+    "CodeDeliveryError",
     "CodeMismatchError",
     "CognitoFlowError",
     "ConfigurationError",
     "DeviceNotFoundError",
     "ExpiredCodeError",
     "ExpiredTokenError",
+    "ForbiddenError",
     "HandlerError",
     "InvalidChallengeError",
     "InvalidParameterError",
     "InvalidPasswordError",
     "InvalidTokenError",
+    "LambdaTriggerError",
+    "MFAMethodNotFoundError",
     "NotAuthorizedError",
     "PasswordResetRequiredError",
+    "PoolConfigurationError",
+    "RefreshTokenReuseError",
     "ResourceNotFoundError",
     "ServiceError",
     "SessionExpiredError",
@@ -62,6 +87,8 @@ __all__ = [
     "TransportError",
     "UnexpectedResponseError",
     "UnhandledChallengeError",
+    "UnsupportedOperationError",
+    "UserExistsError",
     "UserNotConfirmedError",
     "UserNotFoundError",
 ]
@@ -70,7 +97,13 @@ REDACTED = "***"
 
 
 class CognitoFlowError(Exception):
-    """Base class of every error this library raises; never raised itself."""
+    """Base class of every error this library raises; never raised itself.
+
+    ``retryable`` is True when sending the same request again later may work
+    (timeout, connection reset, HTTP 5xx, throttling), False for a refusal.
+    """
+
+    retryable: bool = False
 
 
 class ConfigurationError(CognitoFlowError, ValueError):
@@ -123,7 +156,13 @@ class TooManyChallengesError(CognitoFlowError):
 
 
 class TransportError(CognitoFlowError):
-    """The request did not reach the service, or its answer did not come back."""
+    """No usable answer: the request or its answer was lost, timed out, or met HTTP 5xx.
+
+    Always ``retryable``; but a lost answer to a call that spent a Session
+    (RespondToAuthChallenge) means the sign-in must start again.
+    """
+
+    retryable = True
 
 
 class InvalidTokenError(CognitoFlowError):
@@ -158,13 +197,24 @@ class ServiceError(CognitoFlowError):
     #: What the application should do next, appended to the message.
     hint: str = ""
 
-    def __init__(self, code: str, message: str, *, operation: str = "") -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        operation: str = "",
+        challenge: Challenge | None = None,
+        retryable: bool | None = None,
+    ) -> None:
         self.code = code
         self.message = message
         self.operation = operation
-        #: On a CodeMismatchError, the challenge that was being answered: the
-        #: service keeps its Session for a few tries, so resume it to retry.
-        self.challenge: Challenge | None = None
+        #: On a CodeMismatchError or InvalidPasswordError, the challenge that
+        #: was being answered: the service keeps its Session for a few more
+        #: tries, so resume it with another code or password.
+        self.challenge = challenge
+        if retryable is not None:
+            self.retryable = retryable
         text = f"{code}: {message}" if message else code
         if operation:
             text = f"{operation} failed with {text}"
@@ -181,6 +231,10 @@ class UserNotFoundError(NotAuthorizedError):
     """The user does not exist (only reported when the pool reveals it)."""
 
 
+class RefreshTokenReuseError(NotAuthorizedError):
+    """A refresh token that rotation has already replaced: sign in again."""
+
+
 class SessionExpiredError(ServiceError):
     """The Session is expired or was already used; the sign-in must start again."""
 
@@ -188,7 +242,11 @@ class SessionExpiredError(ServiceError):
 
 
 class CodeMismatchError(ServiceError):
-    """The one-time code was wrong."""
+    """The one-time code was wrong; ``.challenge`` can be resumed with another one.
+
+    Also raised for ``EnableSoftwareTokenMFAException``: the first code of an
+    authenticator being set up was wrong (the same secret stays valid).
+    """
 
 
 class ExpiredCodeError(ServiceError):
@@ -215,7 +273,11 @@ class UserNotConfirmedError(ServiceError):
 
 
 class InvalidPasswordError(ServiceError):
-    """A new password that the pool's password policy refuses."""
+    """A new password that the pool's policy (or its password history) refuses.
+
+    When it answered NEW_PASSWORD_REQUIRED, ``.challenge`` can be resumed with
+    another password.
+    """
 
 
 class InvalidParameterError(ServiceError):
@@ -231,31 +293,113 @@ class DeviceNotFoundError(ResourceNotFoundError):
 
 
 class TooManyRequestsError(ServiceError):
-    """Throttled, or too many failed attempts: wait before trying again."""
+    """Throttled (``retryable``), or too many failed attempts: wait before trying again."""
+
+
+class MFAMethodNotFoundError(ServiceError):
+    """The user has not set up the MFA factor the request relies on."""
+
+
+class ForbiddenError(ServiceError):
+    """AWS WAF refused the request under the web ACL of the user pool."""
+
+
+class UnsupportedOperationError(ServiceError):
+    """Not enabled for this app client, user pool, region or feature tier."""
+
+
+class PoolConfigurationError(ServiceError):
+    """The user pool's own setup is broken (SMS or email roles, MFA): an administrator must fix it."""
+
+
+class LambdaTriggerError(ServiceError):
+    """A Lambda trigger of the pool failed, answered badly, or refused the user."""
+
+
+class CodeDeliveryError(ServiceError):
+    """The service could not send the code (SMS or email)."""
+
+
+class UserExistsError(ServiceError):
+    """The user name, or the email or phone number as an alias, is already taken."""
 
 
 _SESSION_HINTS = ("session is expired", "session can only be used once", "invalid session")
 
-_BY_CODE: dict[str, type[ServiceError]] = {
-    "CodeMismatchException": CodeMismatchError,
-    "ExpiredCodeException": ExpiredCodeError,
-    "PasswordResetRequiredException": PasswordResetRequiredError,
-    "UserNotConfirmedException": UserNotConfirmedError,
-    "UserNotFoundException": UserNotFoundError,
-    "InvalidPasswordException": InvalidPasswordError,
-    "InvalidParameterException": InvalidParameterError,
-    "ResourceNotFoundException": ResourceNotFoundError,
-    "TooManyRequestsException": TooManyRequestsError,
-    "TooManyFailedAttemptsException": TooManyRequestsError,
-    "LimitExceededException": TooManyRequestsError,
-}
+#: Every error code of the operations this library calls (the service model's
+#: error lists), and the class it becomes. NotAuthorizedException and
+#: ResourceNotFoundException are refined by their message (see
+#: ``error_for_service``); a code missing here becomes a plain ServiceError.
+_SERVICE_ERRORS: Mapping[str, type[ServiceError]] = MappingProxyType(
+    {
+        "NotAuthorizedException": NotAuthorizedError,
+        "UnauthorizedException": NotAuthorizedError,
+        "UserNotFoundException": UserNotFoundError,
+        "RefreshTokenReuseException": RefreshTokenReuseError,
+        "CodeMismatchException": CodeMismatchError,
+        "EnableSoftwareTokenMFAException": CodeMismatchError,
+        "ExpiredCodeException": ExpiredCodeError,
+        "PasswordResetRequiredException": PasswordResetRequiredError,
+        "UserNotConfirmedException": UserNotConfirmedError,
+        "InvalidPasswordException": InvalidPasswordError,
+        "PasswordHistoryPolicyViolationException": InvalidPasswordError,
+        "InvalidParameterException": InvalidParameterError,
+        "UnsupportedTokenTypeException": InvalidParameterError,
+        "ResourceNotFoundException": ResourceNotFoundError,
+        "TooManyRequestsException": TooManyRequestsError,
+        "TooManyFailedAttemptsException": TooManyRequestsError,
+        "LimitExceededException": TooManyRequestsError,
+        "MFAMethodNotFoundException": MFAMethodNotFoundError,
+        "SoftwareTokenMFANotFoundException": MFAMethodNotFoundError,
+        "ForbiddenException": ForbiddenError,
+        "UnsupportedOperationException": UnsupportedOperationError,
+        "OperationNotEnabledException": UnsupportedOperationError,
+        "FeatureUnavailableInTierException": UnsupportedOperationError,
+        "InvalidUserPoolConfigurationException": PoolConfigurationError,
+        "InvalidSmsRoleAccessPolicyException": PoolConfigurationError,
+        "InvalidSmsRoleTrustRelationshipException": PoolConfigurationError,
+        "InvalidEmailRoleAccessPolicyException": PoolConfigurationError,
+        "InvalidLambdaResponseException": LambdaTriggerError,
+        "UnexpectedLambdaException": LambdaTriggerError,
+        "UserLambdaValidationException": LambdaTriggerError,
+        "CodeDeliveryFailureException": CodeDeliveryError,
+        "UsernameExistsException": UserExistsError,
+        "AliasExistsException": UserExistsError,
+        # A plain ServiceError each: nothing for an application to tell apart.
+        "InternalErrorException": ServiceError,
+        "ConcurrentModificationException": ServiceError,
+        "DeviceKeyExistsException": ServiceError,
+    }
+)
+
+#: Codes whose request may succeed if sent again later: throttling and the
+#: service's own faults. TooManyFailedAttemptsException is a lockout, not this.
+_RETRYABLE_CODES = frozenset(
+    {
+        "TooManyRequestsException",
+        "LimitExceededException",
+        "InternalErrorException",
+        "ConcurrentModificationException",
+    }
+)
 
 
 def redact(message: str, secrets: Iterable[str]) -> str:
-    """Mask every secret value that appears in ``message``."""
+    """Mask every secret value that appears in ``message``.
+
+    Also masks the JSON-escaped forms of each secret (a password with a quote
+    or a backslash comes back quoted in a JSON error message).
+    """
+    forms: set[str] = set()
+    for secret in secrets:
+        if not secret or len(secret) < 4:
+            continue
+        forms.add(secret)
+        forms.add(json.dumps(secret)[1:-1])
+        forms.add(json.dumps(secret, ensure_ascii=False)[1:-1])
     # Longest first, so that a secret containing another is masked whole.
-    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
-        message = message.replace(secret, REDACTED)
+    for form in sorted(forms, key=len, reverse=True):
+        message = message.replace(form, REDACTED)
     return message
 
 
@@ -267,12 +411,16 @@ def error_for_service(
     secrets: Iterable[str] = (),
     with_device: bool = False,
     session: str | None = None,
+    challenge: Challenge | None = None,
 ) -> ServiceError:
     """Map a Cognito error code and message to an exception of this tree.
 
     This is the only place that knows Cognito's error codes. ``secrets`` are the
     values sent in the failing request; they are masked out of the message.
     ``session`` is the Session the failing request answered with, if any.
+    ``challenge`` is the challenge that the failing request answered; it is
+    kept on the errors after which the same challenge may be answered again
+    (a wrong code, a refused new password).
     """
     raw = message or ""
     message = redact(raw, secrets)
@@ -296,5 +444,12 @@ def error_for_service(
     elif code == "ResourceNotFoundException" and with_device and "device" in lowered:
         cls = DeviceNotFoundError
     else:
-        cls = _BY_CODE.get(code, ServiceError)
-    return cls(code, message, operation=operation)
+        cls = _SERVICE_ERRORS.get(code, ServiceError)
+    resumable = challenge if issubclass(cls, (CodeMismatchError, InvalidPasswordError)) else None
+    return cls(
+        code,
+        message,
+        operation=operation,
+        challenge=resumable,
+        retryable=code in _RETRYABLE_CODES,
+    )

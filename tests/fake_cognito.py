@@ -9,6 +9,19 @@ devices: NewDeviceMetadata after a sign-in from an unknown device,
 ConfirmDevice with the device's verifier, UpdateDeviceStatus, and
 DEVICE_SRP_AUTH / DEVICE_PASSWORD_VERIFIER for a remembered device, after the
 password step or after MFA. Not a test module.
+
+Where moto and real Cognito differ, this service follows Cognito:
+
+- (Admin)InitiateAuth with USER_SRP_AUTH (or CUSTOM_AUTH opening with SRP_A)
+  answers PASSWORD_VERIFIER **without a Session**: the state rides in
+  SECRET_BLOCK, and the answer carries none. Measured on a real user pool
+  (ministackorg/ministack pull request 1758: "tokens, USER_ID_FOR_SRP =
+  username, no Session"); pycognito answers without one. ``verifier_session``
+  turns on moto's way (a Session on PASSWORD_VERIFIER) for the tests that keep
+  that case. After a SELECT_CHALLENGE (USER_AUTH, a Session-based flow) the
+  PASSWORD_VERIFIER keeps the Session.
+- A spent or late Session is ``NotAuthorizedException`` "Invalid session for
+  the user, ..." (moto says ResourceNotFoundException).
 """
 
 from __future__ import annotations
@@ -101,6 +114,10 @@ class FakeCognito:
     clock: Callable[[], float] = time.time
     refresh_tokens: dict[str, str] = attrs.field(factory=dict)
     endpoint_url: str = ""
+    #: moto's way: PASSWORD_VERIFIER after InitiateAuth carries a Session.
+    verifier_session: bool = False
+    #: Pending PASSWORD_VERIFIER states, by SECRET_BLOCK (Cognito's way).
+    secret_blocks: dict[str, Session] = attrs.field(factory=dict)
 
     def add_client(self, client_id: str, secret: str | None = None) -> None:
         self.clients[client_id] = secret
@@ -210,13 +227,15 @@ class FakeCognito:
         if abs(when.timestamp() - self.clock()) > TIMESTAMP_SKEW:
             raise ServiceError("NotAuthorizedException", "Incorrect username or password.")
 
-    def _password_verifier(self, user: User, session: Session, srp_a: str) -> dict[str, Any]:
-        peer = attrs.evolve(user.peer)
+    def _password_verifier(
+        self, user: User, session: Session, srp_a: str, *, with_session: bool
+    ) -> dict[str, Any]:
+        # A fresh SECRET_BLOCK per sign-in: it is what finds this state again.
+        peer = attrs.evolve(user.peer, secret_block=secrets.token_bytes(64))
         srp_b, salt, block = peer.start(srp_a)
         session.peer = peer
-        return {
+        response: dict[str, Any] = {
             "ChallengeName": "PASSWORD_VERIFIER",
-            "Session": self._new_session(session),
             "ChallengeParameters": {
                 "SALT": salt,
                 "SRP_B": srp_b,
@@ -225,6 +244,25 @@ class FakeCognito:
                 "USER_ID_FOR_SRP": user.username,
             },
         }
+        if with_session:
+            response["Session"] = self._new_session(session)
+        else:
+            self.secret_blocks[block] = session
+        return response
+
+    def _take_verifier_state(self, params: dict[str, Any]) -> Session:
+        """The state of a PASSWORD_VERIFIER: by Session if one was issued, else by SECRET_BLOCK."""
+        if "Session" in params:
+            return self._take_session(params["Session"])
+        block = params.get("ChallengeResponses", {}).get("PASSWORD_CLAIM_SECRET_BLOCK", "")
+        session = self.secret_blocks.pop(block, None)
+        if session is None:
+            raise ServiceError("NotAuthorizedException", "Incorrect username or password.")
+        if self.clock() - session.created > self.session_ttl:
+            raise ServiceError(
+                "NotAuthorizedException", "Invalid session for the user, session is expired."
+            )
+        return session
 
     def _initiate(self, params: dict[str, Any], admin: bool) -> dict[str, Any]:
         client_id, secret = self._client(params, admin)
@@ -263,15 +301,20 @@ class FakeCognito:
         if not srp_start or "SRP_A" not in values:
             raise ServiceError("InvalidParameterException", f"{flow} is not served here")
         session = Session(user, "PASSWORD_VERIFIER", self.clock(), client_id, device)
-        return self._password_verifier(user, session, values["SRP_A"])
+        return self._password_verifier(
+            user, session, values["SRP_A"], with_session=self.verifier_session
+        )
 
     op_InitiateAuth = _initiate
     op_AdminInitiateAuth = _initiate
 
     def _respond(self, params: dict[str, Any], admin: bool) -> dict[str, Any]:
         client_id, secret = self._client(params, admin)
-        session = self._take_session(params.get("Session", ""))
         name = params.get("ChallengeName")
+        if name == "PASSWORD_VERIFIER":
+            session = self._take_verifier_state(params)
+        else:
+            session = self._take_session(params.get("Session", ""))
         values: dict[str, str] = params.get("ChallengeResponses", {})
         user = session.user
         if name != session.stage:
@@ -288,7 +331,7 @@ class FakeCognito:
             if values.get("ANSWER") != "PASSWORD_SRP" or "SRP_A" not in values:
                 raise ServiceError("InvalidParameterException", "only PASSWORD_SRP is served here")
             session.stage = "PASSWORD_VERIFIER"
-            return self._password_verifier(user, session, values["SRP_A"])
+            return self._password_verifier(user, session, values["SRP_A"], with_session=True)
         if name == "PASSWORD_VERIFIER":
             self._verify(session.peer, values)
             return self._after_password(session)

@@ -17,6 +17,7 @@ from cognito_flow import (
     CognitoFlowError,
     ExpiredCodeError,
     HandlerError,
+    InvalidPasswordError,
     NotAuthorizedError,
     PasswordResetRequiredError,
     ServiceError,
@@ -251,6 +252,86 @@ async def test_code_mismatch_on_resume_hands_the_same_challenge_back(
     assert isinstance(result, AuthenticationResult)
 
 
+SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+async def test_wrong_first_totp_code_keeps_the_setup(admin: bool, secret: str | None) -> None:
+    """EnableSoftwareTokenMFAException (Cognito's answer to a wrong first code) is a resumable CodeMismatchError."""
+    async with stubbed_script(admin=admin, secret=secret) as (auth, svc):
+        svc.initiate(
+            challenge_response(
+                "MFA_SETUP", session(1), {"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA"]'}
+            ),
+            username=USER,
+            PASSWORD=PASSWORD,
+        )
+        svc.stubber.add_response(
+            "associate_software_token",
+            {"SecretCode": SEED, "Session": session(2)},
+            {"Session": session(1)},
+        )
+        svc.stubber.add_client_error(
+            "verify_software_token",
+            service_error_code="EnableSoftwareTokenMFAException",
+            service_message="Code mismatch and fail enable Software Token MFA",
+            expected_params={"Session": session(2), "UserCode": "000000"},
+        )
+        svc.stubber.add_response(
+            "verify_software_token",
+            {"Status": "SUCCESS", "Session": session(3)},
+            {"Session": session(2), "UserCode": "123456"},
+        )
+        svc.respond("MFA_SETUP", {}, tokens_response(), username=USER, session=session(3))
+
+        step = await auth.start(USER, PASSWORD, flow=svc.password_flow)
+        assert isinstance(step, Challenge)
+        with pytest.raises(CodeMismatchError) as info:
+            await auth.resume(step, {"SOFTWARE_TOKEN_MFA_CODE": "000000"})
+        assert info.value.code == "EnableSoftwareTokenMFAException"
+        retry = info.value.challenge
+        assert retry == step
+        assert retry is not None
+        assert (retry.secret_code, retry.session) == (SEED, session(2))
+        assert retry.otpauth_uri == step.otpauth_uri
+        result = await auth.resume(retry, {"SOFTWARE_TOKEN_MFA_CODE": "123456"})
+    assert isinstance(result, AuthenticationResult)
+
+
+@pytest.mark.parametrize(
+    "code", ["InvalidPasswordException", "PasswordHistoryPolicyViolationException"]
+)
+async def test_refused_new_password_keeps_the_challenge(admin: bool, code: str) -> None:
+    """A new password the policy or the history refuses is InvalidPasswordError with .challenge."""
+    async with stubbed_script(admin=admin) as (auth, svc):
+        svc.initiate(
+            challenge_response("NEW_PASSWORD_REQUIRED", session(1), {"USERNAME": USER}),
+            username=USER,
+            PASSWORD=PASSWORD,
+        )
+        svc.respond_error(
+            "NEW_PASSWORD_REQUIRED",
+            {"NEW_PASSWORD": "short"},
+            code,
+            "Password does not conform to policy",
+            username=USER,
+            session=session(1),
+        )
+        svc.respond(
+            "NEW_PASSWORD_REQUIRED",
+            {"NEW_PASSWORD": "A-much-l0nger-password!"},
+            tokens_response(),
+            username=USER,
+            session=session(1),
+        )
+        step = await auth.start(USER, PASSWORD, flow=svc.password_flow)
+        assert isinstance(step, Challenge)
+        with pytest.raises(InvalidPasswordError) as info:
+            await auth.resume(step, {"NEW_PASSWORD": "short"})
+        assert info.value.challenge == step
+        result = await auth.resume(step, {"NEW_PASSWORD": "A-much-l0nger-password!"})
+    assert isinstance(result, AuthenticationResult)
+
+
 async def test_expired_code(admin: bool, secret: str | None) -> None:
     """ExpiredCodeException becomes ExpiredCodeError."""
     async with stubbed_script(admin=admin, secret=secret) as (auth, svc):
@@ -441,10 +522,10 @@ async def test_empty_respond_is_an_unexpected_response(admin: bool) -> None:
     "response",
     [
         {},
-        {"ChallengeName": "SMS_MFA", "ChallengeParameters": {}},
+        {"ChallengeName": "SMS_MFA", "ChallengeParameters": {"USERNAME": "al\ud800ce"}},
         {"AuthenticationResult": {"ExpiresIn": 3600}},
     ],
-    ids=["empty", "challenge-without-session", "result-without-token"],
+    ids=["empty", "challenge-with-a-lone-surrogate", "result-without-token"],
 )
 async def test_malformed_initiate_responses(admin: bool, response: dict[str, Any]) -> None:
     """Responses missing what the protocol needs raise UnexpectedResponseError, nothing else."""

@@ -2,29 +2,36 @@
 
 from __future__ import annotations
 
+import json
 import re
 
+import botocore.loaders
 import pytest
 
 from cognito_flow import Challenge, ChallengeName, exceptions
 from cognito_flow.exceptions import (
+    REDACTED,
     CodeMismatchError,
     CognitoFlowError,
     ConfigurationError,
     DeviceNotFoundError,
     ExpiredCodeError,
+    ForbiddenError,
     HandlerError,
     InvalidChallengeError,
     InvalidParameterError,
     InvalidPasswordError,
+    MFAMethodNotFoundError,
     NotAuthorizedError,
     PasswordResetRequiredError,
+    RefreshTokenReuseError,
     ResourceNotFoundError,
     ServiceError,
     SessionExpiredError,
     TooManyChallengesError,
     TooManyRequestsError,
     UnhandledChallengeError,
+    UnsupportedOperationError,
     UserNotConfirmedError,
     UserNotFoundError,
     error_for_service,
@@ -145,6 +152,92 @@ def test_error_for_service_maps_each_code(code: str, cls: type[ServiceError]) ->
     assert error.operation == "AdminInitiateAuth"
     assert str(error).startswith(f"AdminInitiateAuth failed with {code}: Something went wrong.")
     assert error.challenge is None
+
+
+#: The operations this library calls, whose error lists must all be mapped.
+CALLED_OPERATIONS = (
+    "InitiateAuth",
+    "AdminInitiateAuth",
+    "RespondToAuthChallenge",
+    "AdminRespondToAuthChallenge",
+    "AssociateSoftwareToken",
+    "VerifySoftwareToken",
+    "ConfirmDevice",
+    "UpdateDeviceStatus",
+    "GetTokensFromRefreshToken",
+)
+
+
+def listed_error_codes() -> set[str]:
+    """The error shapes botocore's cognito-idp model lists for CALLED_OPERATIONS."""
+    model = botocore.loaders.Loader().load_service_model("cognito-idp", "service-2")
+    return {
+        error["shape"]
+        for name in CALLED_OPERATIONS
+        for error in model["operations"][name].get("errors", [])
+    }
+
+
+@pytest.mark.parametrize("code", sorted(listed_error_codes()))
+def test_every_listed_error_code_has_a_place(code: str) -> None:
+    """Each error the service model lists for a called operation is in the documented table."""
+    assert code in exceptions._SERVICE_ERRORS
+    error = error_for_service(code, "message", operation="InitiateAuth")
+    assert isinstance(error, exceptions._SERVICE_ERRORS[code])
+
+
+@pytest.mark.parametrize(
+    ("code", "cls"),
+    [
+        ("PasswordHistoryPolicyViolationException", InvalidPasswordError),
+        ("EnableSoftwareTokenMFAException", CodeMismatchError),
+        ("SoftwareTokenMFANotFoundException", MFAMethodNotFoundError),
+        ("MFAMethodNotFoundException", MFAMethodNotFoundError),
+        ("UnsupportedOperationException", UnsupportedOperationError),
+        ("ForbiddenException", ForbiddenError),
+        ("RefreshTokenReuseException", RefreshTokenReuseError),
+    ],
+)
+def test_the_codes_the_issue_names(code: str, cls: type[ServiceError]) -> None:
+    """Password history is a refused password, a failed TOTP enable a wrong code, and so on."""
+    assert type(error_for_service(code, "no", operation="X")) is cls
+
+
+@pytest.mark.parametrize(
+    ("code", "retryable"),
+    [
+        ("TooManyRequestsException", True),
+        ("LimitExceededException", True),
+        ("InternalErrorException", True),
+        ("TooManyFailedAttemptsException", False),
+        ("NotAuthorizedException", False),
+        ("CodeMismatchException", False),
+    ],
+)
+def test_retryable_tells_throttling_and_faults_from_refusals(code: str, retryable: bool) -> None:
+    """Throttling and the service's faults are retryable; refusals and lockouts are not."""
+    assert error_for_service(code, "m").retryable is retryable
+
+
+def test_challenge_is_kept_only_where_it_can_be_answered_again() -> None:
+    """A wrong code or refused password keeps the challenge; a wrong password does not."""
+    challenge = Challenge(name="SMS_MFA", session="s" * 20, username="alice")
+    kept = error_for_service("CodeMismatchException", "m", challenge=challenge)
+    assert kept.challenge is challenge
+    policy = error_for_service("InvalidPasswordException", "m", challenge=challenge)
+    assert policy.challenge is challenge
+    dropped = error_for_service("NotAuthorizedException", "m", challenge=challenge)
+    assert dropped.challenge is None
+
+
+def test_redact_masks_json_escaped_secrets() -> None:
+    """A secret with quotes or backslashes is masked as the service quotes it back in JSON."""
+    secret = 'pa"ss\\wörd\n'
+    quoted = json.dumps({"password": secret})
+    text = f"Value {quoted} at 'password' failed; raw {json.dumps(secret, ensure_ascii=False)}"
+    masked = redact(text, [secret])
+    assert "pa" not in masked.replace("password", "")
+    assert REDACTED in masked
 
 
 @pytest.mark.parametrize(

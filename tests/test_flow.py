@@ -208,7 +208,7 @@ def test_loop_guard_stops_endless_challenges() -> None:
     [
         {},
         {"ResponseMetadata": {}},
-        {"ChallengeName": "SMS_MFA"},
+        {"ChallengeName": "SMS_MFA", "Session": 7},
         {"ChallengeName": 7, "Session": "s"},
         {"ChallengeName": "SMS_MFA", "Session": "s", "ChallengeParameters": "nope"},
         {"ChallengeName": "SMS_MFA", "Session": "s", "ChallengeParameters": {"A": object()}},
@@ -451,7 +451,6 @@ def test_core_survives_arbitrary_responses(
             return
         assert isinstance(event, Challenge | AuthenticationResult | Call | Compute)
         if isinstance(event, Challenge):
-            assert event.session
             try:
                 nxt = sign_in.answer(event, {"ANSWER": "a", "SMS_MFA_CODE": "1"})
             except CognitoFlowError:
@@ -617,12 +616,14 @@ def test_bad_refresh_arguments_are_named(token: str, username: str | None, messa
         SignIn(config()).refresh(token, username)
 
 
-def test_resume_needs_a_challenge_with_a_session() -> None:
-    """resume() refuses a dict (use from_dict) and a challenge without a Session."""
+def test_resume_needs_a_challenge_and_threads_only_the_session_it_has() -> None:
+    """resume() refuses a dict (use from_dict); a challenge without a Session is answered without one."""
     with pytest.raises(InvalidChallengeError, match="from_dict"):
         SignIn(config()).resume({"name": "SMS_MFA"}, {})  # type: ignore[arg-type]
-    with pytest.raises(InvalidChallengeError, match="no Session"):
-        SignIn(config()).resume(Challenge(name="SMS_MFA", username="a"), {"SMS_MFA_CODE": "1"})
+    call = SignIn(config()).resume(Challenge(name="SMS_MFA", username="a"), {"SMS_MFA_CODE": "1"})
+    assert isinstance(call, Call)
+    assert "Session" not in call.params
+    assert call.params["ChallengeResponses"] == {"SMS_MFA_CODE": "1", "USERNAME": "a"}
 
 
 def test_steps_out_of_order_are_a_programming_error() -> None:
@@ -686,8 +687,8 @@ def test_mfa_setup_code_needs_a_fetched_secret() -> None:
         SignIn(config()).resume(only_email, {"ANSWER": "SOFTWARE_TOKEN_MFA"})
 
 
-def test_mfa_setup_sends_the_friendly_device_name_and_needs_a_session_back() -> None:
-    """FRIENDLY_DEVICE_NAME goes to VerifySoftwareToken; an answer without Session is unexpected."""
+def test_mfa_setup_sends_the_friendly_device_name_and_keeps_the_session() -> None:
+    """FRIENDLY_DEVICE_NAME goes to VerifySoftwareToken; without a new Session the last one answers."""
     challenge = Challenge(
         name="MFA_SETUP",
         session="s2",
@@ -700,8 +701,10 @@ def test_mfa_setup_sends_the_friendly_device_name_and_needs_a_session_back() -> 
     )
     assert isinstance(verify, Call)
     assert verify.params["FriendlyDeviceName"] == "phone"
-    with pytest.raises(UnexpectedResponseError, match="without a Session"):
-        sign_in.receive({"Status": "SUCCESS"})
+    answer = sign_in.receive({"Status": "SUCCESS"})
+    assert isinstance(answer, Call)
+    assert answer.params["Session"] == "s2"
+    assert answer.params["ChallengeName"] == "MFA_SETUP"
 
 
 def test_code_mismatch_carries_the_challenge_it_answered() -> None:
@@ -710,8 +713,10 @@ def test_code_mismatch_carries_the_challenge_it_answered() -> None:
     sign_in.initiate("alice", "pw")
     challenge = sign_in.receive(challenge_response("SMS_MFA", "s1"))
     assert isinstance(challenge, Challenge)
-    sign_in.answer(challenge, {"SMS_MFA_CODE": "000000"})
-    error = error_for_service("CodeMismatchException", "Invalid code")
+    call = sign_in.answer(challenge, {"SMS_MFA_CODE": "000000"})
+    assert isinstance(call, Call)
+    assert call.answering == challenge
+    error = error_for_service("CodeMismatchException", "Invalid code", challenge=call.answering)
     assert sign_in.failed(error) is None
     assert error.challenge == challenge
 

@@ -421,11 +421,11 @@ def test_from_response_reads_every_field() -> None:
 
 
 def test_from_response_defaults() -> None:
-    """Only AccessToken is required: no refresh/id token, 3600 s, Bearer, no device."""
+    """Only AccessToken is required: no refresh/id token, no invented lifetime, Bearer, no device."""
     result = AuthenticationResult.from_response({"AccessToken": "a.b.c"})
     assert result.id_token is None
     assert result.refresh_token is None
-    assert result.expires_in == 3600
+    assert result.expires_in is None
     assert result.token_type == "Bearer"
     assert result.new_device_metadata is None
 

@@ -100,6 +100,32 @@ async def test_srp_sign_in_is_verified(
 
 
 @both_apis
+@pytest.mark.parametrize("with_session", [False, True], ids=["cognito", "moto-like"])
+async def test_password_verifier_threads_only_the_session_it_got(
+    service: FakeCognito, make: Make, admin: bool, with_session: bool
+) -> None:
+    """Cognito's PASSWORD_VERIFIER has no Session, so the answer has none; a Session sent is threaded."""
+    service.device_tracking = False
+    service.verifier_session = with_session
+    service.add_user("alice", "correct horse")
+    result = await make(admin=admin).authenticate("alice", "correct horse", flow="USER_SRP_AUTH")
+    assert isinstance(result, AuthenticationResult)
+    initiated = service.calls("AdminInitiateAuth" if admin else "InitiateAuth")[0]
+    answer = service.calls("AdminRespondToAuthChallenge" if admin else "RespondToAuthChallenge")[0]
+    assert answer["ChallengeName"] == "PASSWORD_VERIFIER"
+    assert ("Session" in answer) is with_session
+    assert "SRP_A" in initiated["AuthParameters"]
+
+
+async def test_password_verifier_state_is_single_use(service: FakeCognito, make: Make) -> None:
+    """Without a Session, the pending SRP state is found by SECRET_BLOCK and consumed by the answer."""
+    service.device_tracking = False
+    service.add_user("alice", "correct horse")
+    await make().authenticate("alice", "correct horse")
+    assert service.secret_blocks == {}
+
+
+@both_apis
 @with_and_without_secret
 async def test_wrong_password_is_refused(
     service: FakeCognito, make: Make, admin: bool, secret: bool

@@ -6,8 +6,16 @@ and answering each challenge with the handler registered for it.
 """
 
 from ._client import ChallengeContext, CognitoAuthClient
-from ._devices import DeviceStore, InMemoryDeviceStore, RememberedDevice
-from ._models import AuthenticationResult, AuthFlow, Challenge, ChallengeName, NewDeviceMetadata
+from ._devices import DeviceStore, InMemoryDeviceStore
+from ._models import (
+    AuthenticationResult,
+    AuthFlow,
+    Challenge,
+    ChallengeName,
+    DeviceStatus,
+    NewDeviceMetadata,
+    RememberedDevice,
+)
 from ._registry import Handler, HandlerRegistry
 from .exceptions import (
     CodeDeliveryError,
@@ -55,6 +63,7 @@ __all__ = [
     "CognitoFlowError",
     "ConfigurationError",
     "DeviceNotFoundError",
+    "DeviceStatus",
     "DeviceStore",
     "ExpiredCodeError",
     "ExpiredTokenError",

@@ -21,19 +21,10 @@ import attrs
 import botocore.exceptions
 
 from . import srp
-from ._devices import DeviceStore, RememberedDevice
-from ._flow import (
-    Call,
-    Compute,
-    FlowConfig,
-    SignIn,
-    check_text,
-    confirm_device_calls,
-    device_verifier_compute,
-    parse_answers,
-    token_username,
-)
-from ._models import AuthenticationResult, AuthFlow, Challenge
+from ._devices import DeviceOutcome, DeviceStore, NewDeviceSteps
+from ._events import Call, Compute
+from ._flow import FlowConfig, SignIn, check_text, parse_answers
+from ._models import AuthenticationResult, AuthFlow, Challenge, RememberedDevice
 from ._registry import Handler, HandlerRegistry
 from .exceptions import (
     CognitoFlowError,
@@ -410,8 +401,7 @@ class CognitoAuthClient:
                 event = sign_in.computed(await self._run(event))
             elif isinstance(event, AuthenticationResult):
                 logger.debug("sign-in complete (flow %s)", sign_in.flow or "resume")
-                await self._confirm_new_device(event)
-                return event
+                return await self._confirm_new_device(event, sign_in.username)
             elif isinstance(event, Challenge):
                 logger.debug("challenge %s (round %d)", event.name, sign_in.rounds)
                 handler = registry.get(event.name)
@@ -535,27 +525,38 @@ class CognitoAuthClient:
         if self.device_store is not None:
             await self.device_store.delete(self.user_pool_id, username)
 
-    async def _confirm_new_device(self, result: AuthenticationResult) -> None:
-        metadata = result.new_device_metadata
-        if metadata is None or self.device_store is None:
-            return
-        username = token_username(result.access_token)
-        verifier = await self._run(device_verifier_compute(metadata))
-        for call in confirm_device_calls(
-            result.access_token,
-            metadata,
-            verifier,
+    async def _confirm_new_device(
+        self, result: AuthenticationResult, username: str
+    ) -> AuthenticationResult:
+        if result.new_device_metadata is None or self.device_store is None:
+            return result
+        steps = NewDeviceSteps(
+            access_token=result.access_token,
+            metadata=result.new_device_metadata,
             device_name=self.device_name,
             remember=self.remember_devices,
-        ):
-            await self._send(call)
-        await self.device_store.put(
-            self.user_pool_id,
-            username,
-            RememberedDevice(
-                device_key=metadata.device_key,
-                device_group_key=metadata.device_group_key,
-                device_password=verifier.password,
-            ),
+            fallback_username=username or None,
         )
-        logger.debug("confirmed and stored a new device")
+        event: Call | Compute | DeviceOutcome = steps.start()
+        while not isinstance(event, DeviceOutcome):
+            step = event
+            try:
+                if isinstance(step, Compute):
+                    event = steps.computed(await self._run(step))
+                else:
+                    event = steps.receive(await self._send(step))
+            except CognitoFlowError as exc:
+                what = step.api_name if isinstance(step, Call) else step.purpose
+                code = getattr(exc, "code", type(exc).__name__)
+                event = steps.failed(f"{what} failed with {code}")
+        outcome = event
+        if outcome.device is None:
+            # The tokens were issued before these steps: never lose them.
+            logger.warning(
+                "the new device was not remembered (%s); the sign-in goes on without it",
+                outcome.reason,
+            )
+        elif outcome.username is not None:
+            await self.device_store.put(self.user_pool_id, outcome.username, outcome.device)
+            logger.debug("confirmed and stored a new device (%s)", outcome.status.value)
+        return attrs.evolve(result, new_device=outcome.device, device_status=outcome.status)

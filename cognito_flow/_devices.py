@@ -1,26 +1,27 @@
-"""Remembered devices: what is kept between sign-ins, and where."""
+"""Remembered devices: what is kept between sign-ins, where, and how a new one is confirmed."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Protocol, runtime_checkable
+import base64
+import json
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
-__all__ = ["DeviceStore", "InMemoryDeviceStore", "RememberedDevice"]
+from . import srp
+from ._events import Call, Compute, YieldHook
+from ._models import DeviceStatus, NewDeviceMetadata, RememberedDevice
 
-
-@attrs.frozen(kw_only=True)
-class RememberedDevice:
-    """A device confirmed with Cognito, and the password only this side knows.
-
-    The device password is what device SRP proves knowledge of; keep it as you
-    would keep a password.
-    """
-
-    device_key: str
-    device_group_key: str
-    device_password: str = attrs.field(repr=False)
+__all__ = [
+    "DeviceOutcome",
+    "DeviceStatus",
+    "DeviceStore",
+    "InMemoryDeviceStore",
+    "NewDeviceSteps",
+    "RememberedDevice",
+]
 
 
 @runtime_checkable
@@ -66,3 +67,142 @@ class InMemoryDeviceStore:
 
     def __repr__(self) -> str:
         return f"<InMemoryDeviceStore: {len(self._devices)} devices>"
+
+
+@attrs.frozen(kw_only=True)
+class DeviceOutcome:
+    """The end of the new-device steps: the device to keep (or None) and its status."""
+
+    device: RememberedDevice | None = attrs.field(repr=False)
+    status: DeviceStatus
+    #: The canonical user name the device belongs to (the access token's).
+    username: str | None = None
+    #: Why it failed, safe to log: the operation and the error's class or code.
+    reason: str = ""
+
+
+@attrs.define
+class NewDeviceSteps:
+    """After the tokens: confirm the device the service created (sans-IO).
+
+    The order is fixed by the service: make a verifier for the device (SRP
+    maths, so a Compute), ConfirmDevice with it, then UpdateDeviceStatus to
+    "remembered" only when the service leaves that to the user
+    (``UserConfirmationNecessary``) and this sign-in chose to remember. These
+    steps run after the tokens were issued, so a failure of any of them
+    (a token without the ``aws.cognito.signin.user.admin`` scope,
+    throttling, a network fault) ends in ``DeviceStatus.FAILED`` and never
+    loses the sign-in::
+
+        event = steps.start()
+        Compute -> steps.computed(value)     Call -> steps.receive(response)
+        a failed step -> steps.failed(reason)
+        DeviceOutcome -> done
+    """
+
+    access_token: str = attrs.field(repr=False)
+    metadata: NewDeviceMetadata
+    device_name: str
+    #: True: remember when the service asks the user to decide; False: do not.
+    remember: bool
+    #: The user name to keep the device under if the token does not name one.
+    fallback_username: str | None = None
+
+    _verifier: srp.DeviceVerifier | None = attrs.field(default=None, init=False, repr=False)
+    _awaiting: str = attrs.field(default="start", init=False)
+
+    def start(self) -> Compute:
+        """The verifier for the new device, computed off the event loop."""
+        self._expect("start", "verifier")
+        metadata = self.metadata
+
+        def make(yield_hook: YieldHook) -> srp.DeviceVerifier:
+            return srp.device_verifier(
+                device_group_key=metadata.device_group_key,
+                device_key=metadata.device_key,
+                yield_hook=yield_hook,
+            )
+
+        return Compute(make, "device-verifier")
+
+    def computed(self, verifier: srp.DeviceVerifier) -> Call:
+        """ConfirmDevice with the verifier just made."""
+        self._expect("verifier", "confirm")
+        self._verifier = verifier
+        return Call(
+            "confirm_device",
+            {
+                "AccessToken": self.access_token,
+                "DeviceKey": self.metadata.device_key,
+                "DeviceSecretVerifierConfig": verifier.secret_verifier_config(),
+                "DeviceName": self.device_name,
+            },
+            self._secrets(),
+        )
+
+    def receive(self, response: Mapping[str, Any]) -> Call | DeviceOutcome:
+        """The service's answer to the last Call."""
+        if self._awaiting == "confirm":
+            self._expect("confirm", "status")
+            necessary = response.get("UserConfirmationNecessary", False)
+            if not isinstance(necessary, bool):
+                return self.failed("ConfirmDevice: UserConfirmationNecessary is not a boolean")
+            if not necessary:
+                # The pool remembers every confirmed device by itself.
+                return self._done(DeviceStatus.REMEMBERED)
+            if not self.remember:
+                return self._done(DeviceStatus.NOT_REMEMBERED)
+            return Call(
+                "update_device_status",
+                {
+                    "AccessToken": self.access_token,
+                    "DeviceKey": self.metadata.device_key,
+                    "DeviceRememberedStatus": "remembered",
+                },
+                self._secrets(),
+            )
+        self._expect("status", "done")
+        return self._done(DeviceStatus.REMEMBERED)
+
+    def failed(self, reason: str) -> DeviceOutcome:
+        """A step failed: the sign-in goes on with no device. ``reason`` holds no secret."""
+        self._awaiting = "done"
+        return DeviceOutcome(device=None, status=DeviceStatus.FAILED, reason=reason)
+
+    def _done(self, status: DeviceStatus) -> DeviceOutcome:
+        verifier = self._verifier
+        assert verifier is not None
+        device = RememberedDevice(
+            device_key=self.metadata.device_key,
+            device_group_key=self.metadata.device_group_key,
+            device_password=verifier.password,
+        )
+        username = _token_username(self.access_token) or self.fallback_username
+        return DeviceOutcome(device=device, status=status, username=username)
+
+    def _expect(self, awaiting: str, then: str) -> None:
+        if self._awaiting != awaiting:
+            raise RuntimeError(f"NewDeviceSteps awaits {self._awaiting}, not {awaiting}")
+        self._awaiting = then
+
+    def _secrets(self) -> frozenset[str]:
+        assert self._verifier is not None
+        return frozenset({self.access_token, self._verifier.password})
+
+
+def _token_username(access_token: str) -> str | None:
+    """The ``username`` claim of an access token, read without verifying it, or None.
+
+    Only used to name the user a remembered device is kept under; the token
+    came straight from the service over TLS.
+    """
+    try:
+        payload = access_token.split(".")[1]
+        payload += "=" * (-len(payload) % 4)
+        claims = json.loads(base64.urlsafe_b64decode(payload))
+    except (IndexError, ValueError):
+        return None
+    if not isinstance(claims, dict):
+        return None
+    username = claims.get("username") or claims.get("cognito:username")
+    return username if isinstance(username, str) and username else None

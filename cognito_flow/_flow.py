@@ -38,7 +38,6 @@ import base64
 import enum
 import hashlib
 import hmac
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -46,8 +45,8 @@ from urllib.parse import quote
 import attrs
 
 from . import srp
-from ._devices import RememberedDevice
-from ._models import AuthenticationResult, AuthFlow, Challenge, ChallengeName, NewDeviceMetadata
+from ._events import Call, Compute, Event, YieldHook
+from ._models import AuthenticationResult, AuthFlow, Challenge, ChallengeName, RememberedDevice
 from .exceptions import (
     CodeMismatchError,
     CognitoFlowError,
@@ -63,12 +62,10 @@ __all__ = [
     "Compute",
     "FlowConfig",
     "SignIn",
-    "confirm_device_calls",
-    "device_verifier_compute",
+    "check_text",
     "otpauth_uri",
     "parse_answers",
     "secret_hash",
-    "token_username",
 ]
 
 #: Answer keys the core fills in; a handler that returns one is refused.
@@ -190,47 +187,6 @@ class FlowConfig:
             raise ConfigurationError("max_rounds must be an integer")
         if self.max_rounds < 1:
             raise ConfigurationError("max_rounds must be at least 1")
-
-
-@attrs.frozen
-class Call:
-    """One request to send: the aiobotocore method name and its parameters.
-
-    ``secrets`` lists the values in ``params`` that must never be logged or
-    echoed in an error message. ``answering`` is the challenge this call
-    answers for the caller, kept on the errors after which it may be answered
-    again (a wrong code, a refused password).
-    """
-
-    operation: str
-    params: Mapping[str, Any] = attrs.field(repr=False)
-    secrets: frozenset[str] = attrs.field(default=frozenset(), repr=False)
-    has_device: bool = False
-    answering: Challenge | None = attrs.field(default=None, repr=False)
-
-    @property
-    def api_name(self) -> str:
-        """The service's name for the operation, e.g. ``AdminInitiateAuth``."""
-        return "".join(part.capitalize() for part in self.operation.split("_"))
-
-
-#: Called between slices of SRP maths; the shell passes ``srp.release_gil``.
-YieldHook = Callable[[], object] | None
-
-
-@attrs.frozen
-class Compute:
-    """CPU-heavy pure work for the shell to run off the event loop.
-
-    ``fn`` takes one argument, the hook to call between slices of work, so a
-    worker thread can hand the GIL back to the event loop while it computes.
-    """
-
-    fn: Callable[[YieldHook], Any] = attrs.field(repr=False)
-    purpose: str = ""
-
-
-Event = Call | Compute | Challenge | AuthenticationResult
 
 
 class _State(enum.Enum):
@@ -487,6 +443,11 @@ class SignIn:
         return None
 
     @property
+    def username(self) -> str:
+        """The user name the service knows the user by, as far as this sign-in has learnt it."""
+        return self._username
+
+    @property
     def rounds(self) -> int:
         """How many challenges this conversation has received so far."""
         return self._rounds
@@ -547,7 +508,14 @@ class SignIn:
         params["AuthParameters"] = auth_params
         self._state = _State.AWAIT_RESPONSE
         op = "admin_initiate_auth" if self.config.admin else "initiate_auth"
-        return Call(op, params, frozenset(secret_values), has_device=self.device is not None)
+        # InitiateAuth spends nothing, so it may be sent again after a fault.
+        return Call(
+            op,
+            params,
+            frozenset(secret_values),
+            has_device=self.device is not None,
+            retry_safe=True,
+        )
 
     def _respond(
         self,
@@ -861,80 +829,3 @@ class SignIn:
         if session is not None and (not isinstance(session, str) or not session):
             raise UnexpectedResponseError("VerifySoftwareToken's Session is not a string")
         return self._respond(ChallengeName.MFA_SETUP, challenge.username, session, {})
-
-
-# -- after the tokens: confirming a new device ------------------------------
-#
-# A result with NewDeviceMetadata starts a short epilogue: make a verifier for
-# the device (SRP maths, so a Compute), ConfirmDevice, optionally
-# UpdateDeviceStatus, and keep the device under the canonical user name.
-
-
-def token_username(access_token: str) -> str:
-    """The ``username`` claim of an access token, read without verifying it.
-
-    Only used to name the user a remembered device is stored under; the
-    token came straight from the service over TLS.
-    """
-    try:
-        payload = access_token.split(".")[1]
-        payload += "=" * (-len(payload) % 4)
-        claims = json.loads(base64.urlsafe_b64decode(payload))
-    except (IndexError, ValueError) as exc:
-        raise UnexpectedResponseError("the access token is not a JWT") from exc
-    if not isinstance(claims, dict):
-        raise UnexpectedResponseError("the access token's payload is not an object")
-    username = claims.get("username") or claims.get("cognito:username")
-    if not isinstance(username, str) or not username:
-        raise UnexpectedResponseError("the access token names no username")
-    return username
-
-
-def device_verifier_compute(metadata: NewDeviceMetadata) -> Compute:
-    """The Compute that makes a new device's password, salt and verifier."""
-
-    def make(yield_hook: YieldHook) -> srp.DeviceVerifier:
-        return srp.device_verifier(
-            device_group_key=metadata.device_group_key,
-            device_key=metadata.device_key,
-            yield_hook=yield_hook,
-        )
-
-    return Compute(make, "device-verifier")
-
-
-def confirm_device_calls(
-    access_token: str,
-    metadata: NewDeviceMetadata,
-    verifier: srp.DeviceVerifier,
-    *,
-    device_name: str,
-    remember: bool,
-) -> list[Call]:
-    """ConfirmDevice, then (when ``remember``) UpdateDeviceStatus to remembered."""
-    secrets = frozenset({access_token, verifier.password})
-    calls = [
-        Call(
-            "confirm_device",
-            {
-                "AccessToken": access_token,
-                "DeviceKey": metadata.device_key,
-                "DeviceSecretVerifierConfig": verifier.secret_verifier_config(),
-                "DeviceName": device_name,
-            },
-            secrets,
-        )
-    ]
-    if remember:
-        calls.append(
-            Call(
-                "update_device_status",
-                {
-                    "AccessToken": access_token,
-                    "DeviceKey": metadata.device_key,
-                    "DeviceRememberedStatus": "remembered",
-                },
-                secrets,
-            )
-        )
-    return calls

@@ -22,7 +22,9 @@ __all__ = [
     "AuthenticationResult",
     "Challenge",
     "ChallengeName",
+    "DeviceStatus",
     "NewDeviceMetadata",
+    "RememberedDevice",
 ]
 
 
@@ -266,6 +268,36 @@ class Challenge:
         )
 
 
+@attrs.frozen(kw_only=True)
+class RememberedDevice:
+    """A device confirmed with Cognito, and the password only this side knows.
+
+    The device password is what device SRP proves knowledge of; keep it as you
+    would keep a password.
+    """
+
+    device_key: str
+    device_group_key: str
+    device_password: str = attrs.field(repr=False)
+
+
+class DeviceStatus(enum.StrEnum):
+    """What became of the device the service created during a sign-in.
+
+    ``AuthenticationResult.device_status`` holds it (None when the service
+    created no device, or this sign-in did not track devices).
+    """
+
+    #: Confirmed and remembered: later sign-ins with it may skip MFA.
+    REMEMBERED = "remembered"
+    #: Confirmed, not remembered: the pool lets the person decide
+    #: (``UserConfirmationNecessary``); ``remember_device()`` can do it later.
+    NOT_REMEMBERED = "not_remembered"
+    #: ConfirmDevice or UpdateDeviceStatus failed; the tokens are good, and
+    #: no device was kept.
+    FAILED = "failed"
+
+
 @attrs.frozen
 class NewDeviceMetadata:
     """The device Cognito created during this sign-in (device tracking)."""
@@ -295,6 +327,11 @@ class AuthenticationResult:
         token_type: ``"Bearer"``.
         new_device_metadata: the device the service created in this sign-in
             (device tracking), or None.
+        new_device: that device once confirmed, with the password only this
+            side knows: keep it for this browser or process. None when the
+            service created none, or confirming it failed.
+        device_status: what became of that device (``DeviceStatus``), or None
+            when the service created none or this sign-in did not track it.
     """
 
     access_token: str = attrs.field(repr=False)
@@ -303,6 +340,8 @@ class AuthenticationResult:
     expires_in: int | None = None
     token_type: str = "Bearer"
     new_device_metadata: NewDeviceMetadata | None = None
+    new_device: RememberedDevice | None = None
+    device_status: DeviceStatus | None = None
 
     @classmethod
     def from_response(cls, data: Mapping[str, Any]) -> AuthenticationResult:

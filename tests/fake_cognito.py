@@ -22,6 +22,12 @@ Where moto and real Cognito differ, this service follows Cognito:
   PASSWORD_VERIFIER keeps the Session.
 - A spent or late Session is ``NotAuthorizedException`` "Invalid session for
   the user, ..." (moto says ResourceNotFoundException).
+- ConfirmDevice answers ``UserConfirmationNecessary``: false in a pool that
+  always remembers devices (the device is then remembered), true where the
+  user opts in (then UpdateDeviceStatus remembers it). moto has neither
+  operation. ``device_errors`` makes ConfirmDevice or UpdateDeviceStatus
+  fail, as a token without the ``aws.cognito.signin.user.admin`` scope or
+  throttling does.
 """
 
 from __future__ import annotations
@@ -118,6 +124,10 @@ class FakeCognito:
     verifier_session: bool = False
     #: Pending PASSWORD_VERIFIER states, by SECRET_BLOCK (Cognito's way).
     secret_blocks: dict[str, Session] = attrs.field(factory=dict)
+    #: The pool's "remember devices" setting: "always" or "opt-in".
+    remember_devices: str = "always"
+    #: Operation name -> (code, message) it fails with, for fault tests.
+    device_errors: dict[str, tuple[str, str]] = attrs.field(factory=dict)
 
     def add_client(self, client_id: str, secret: str | None = None) -> None:
         self.clients[client_id] = secret
@@ -431,7 +441,12 @@ class FakeCognito:
         except (IndexError, ValueError, KeyError):
             raise ServiceError("NotAuthorizedException", "Invalid Access Token") from None
 
+    def _device_fault(self, operation: str) -> None:
+        if operation in self.device_errors:
+            raise ServiceError(*self.device_errors[operation])
+
     def op_ConfirmDevice(self, params: dict[str, Any], admin: bool) -> dict[str, Any]:
+        self._device_fault("ConfirmDevice")
         user = self._user_from_token(params["AccessToken"])
         device = self.devices.get(params["DeviceKey"])
         if device is None or device.username != user.username:
@@ -442,9 +457,12 @@ class FakeCognito:
         device.peer = SrpVerifierPeer(
             device.group_key, device.key, format(int.from_bytes(salt, "big"), "x"), verifier
         )
-        return {"UserConfirmationNecessary": False}
+        opt_in = self.remember_devices == "opt-in"
+        device.remembered = not opt_in
+        return {"UserConfirmationNecessary": opt_in}
 
     def op_UpdateDeviceStatus(self, params: dict[str, Any], admin: bool) -> dict[str, Any]:
+        self._device_fault("UpdateDeviceStatus")
         user = self._user_from_token(params["AccessToken"])
         device = self.devices.get(params["DeviceKey"])
         if device is None or device.username != user.username:

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 
 import attrs
 import pytest
 
-from cognito_flow import DeviceStore, InMemoryDeviceStore, RememberedDevice
+from cognito_flow import (
+    DeviceStatus,
+    DeviceStore,
+    InMemoryDeviceStore,
+    NewDeviceMetadata,
+    RememberedDevice,
+)
+from cognito_flow._devices import DeviceOutcome, NewDeviceSteps
+from cognito_flow._events import Call, Compute
 
 POOL = "eu-west-1_AbC123"
 OTHER_POOL = "eu-west-1_XyZ789"
@@ -160,3 +169,107 @@ def test_remembered_device_is_frozen() -> None:
         remembered.device_password = "other"  # type: ignore[misc]
     assert remembered == device()
     assert remembered != device("other-key")
+
+
+# -- the new-device steps (sans-IO) ------------------------------------------
+
+ACCESS = "h." + base64.urlsafe_b64encode(b'{"username": "u-1"}').decode().rstrip("=") + ".s"
+METADATA = NewDeviceMetadata("us-east-1_dev", "-group")
+
+
+def run_to_confirm(remember: bool = True, token: str = ACCESS) -> tuple[NewDeviceSteps, Call]:
+    """Drive the steps up to ConfirmDevice, computing the verifier inline."""
+    steps = NewDeviceSteps(
+        access_token=token, metadata=METADATA, device_name="laptop", remember=remember
+    )
+    compute = steps.start()
+    assert isinstance(compute, Compute)
+    assert compute.purpose == "device-verifier"
+    call = steps.computed(compute.fn(None))
+    return steps, call
+
+
+def test_confirm_device_request_carries_the_verifier() -> None:
+    """ConfirmDevice sends the token, the device key, the verifier and the device name."""
+    _, call = run_to_confirm()
+    assert call.operation == "confirm_device"
+    assert call.params["AccessToken"] == ACCESS
+    assert call.params["DeviceKey"] == "us-east-1_dev"
+    assert call.params["DeviceName"] == "laptop"
+    assert set(call.params["DeviceSecretVerifierConfig"]) == {"PasswordVerifier", "Salt"}
+    assert ACCESS in call.secrets
+
+
+def test_a_pool_that_always_remembers_needs_no_status_update() -> None:
+    """UserConfirmationNecessary false: remembered at once, kept under the token's username."""
+    steps, _ = run_to_confirm()
+    outcome = steps.receive({"UserConfirmationNecessary": False})
+    assert isinstance(outcome, DeviceOutcome)
+    assert outcome.status is DeviceStatus.REMEMBERED
+    assert outcome.username == "u-1"
+    assert outcome.device is not None
+    assert outcome.device.device_key == "us-east-1_dev"
+    assert outcome.device.device_group_key == "-group"
+
+
+def test_opt_in_pool_remembers_with_update_device_status() -> None:
+    """UserConfirmationNecessary true and remember chosen: UpdateDeviceStatus, then remembered."""
+    steps, _ = run_to_confirm(remember=True)
+    update = steps.receive({"UserConfirmationNecessary": True})
+    assert isinstance(update, Call)
+    assert update.operation == "update_device_status"
+    assert update.params == {
+        "AccessToken": ACCESS,
+        "DeviceKey": "us-east-1_dev",
+        "DeviceRememberedStatus": "remembered",
+    }
+    outcome = steps.receive({})
+    assert isinstance(outcome, DeviceOutcome)
+    assert outcome.status is DeviceStatus.REMEMBERED
+
+
+def test_opt_in_pool_without_a_choice_leaves_it_to_the_person() -> None:
+    """UserConfirmationNecessary true and remember not chosen: confirmed, not remembered, no call."""
+    steps, _ = run_to_confirm(remember=False)
+    outcome = steps.receive({"UserConfirmationNecessary": True})
+    assert isinstance(outcome, DeviceOutcome)
+    assert outcome.status is DeviceStatus.NOT_REMEMBERED
+    assert outcome.device is not None
+
+
+def test_a_failed_step_keeps_no_device() -> None:
+    """A failure ends in FAILED with no device and a reason."""
+    steps, _ = run_to_confirm()
+    outcome = steps.failed("ConfirmDevice failed with NotAuthorizedException")
+    assert (outcome.status, outcome.device) == (DeviceStatus.FAILED, None)
+    assert "NotAuthorizedException" in outcome.reason
+
+
+def test_malformed_confirmation_flag_is_a_failure() -> None:
+    """A UserConfirmationNecessary that is not a boolean fails the steps, not the sign-in."""
+    steps, _ = run_to_confirm()
+    outcome = steps.receive({"UserConfirmationNecessary": "yes"})
+    assert isinstance(outcome, DeviceOutcome)
+    assert outcome.status is DeviceStatus.FAILED
+
+
+def test_token_without_username_falls_back() -> None:
+    """An access token that names no user keeps the device under the fallback name."""
+    steps = NewDeviceSteps(
+        access_token="not-a-jwt",
+        metadata=METADATA,
+        device_name="d",
+        remember=True,
+        fallback_username="alice",
+    )
+    steps.computed(steps.start().fn(None))
+    outcome = steps.receive({})
+    assert isinstance(outcome, DeviceOutcome)
+    assert outcome.username == "alice"
+
+
+def test_steps_out_of_order_are_a_programming_error() -> None:
+    """Feeding a response before the verifier is a RuntimeError."""
+    steps = NewDeviceSteps(access_token=ACCESS, metadata=METADATA, device_name="d", remember=True)
+    with pytest.raises(RuntimeError, match="awaits start"):
+        steps.receive({})

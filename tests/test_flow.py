@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from typing import Any
 
@@ -731,14 +730,3 @@ def test_other_errors_carry_no_challenge() -> None:
     error = error_for_service("NotAuthorizedException", "Invalid session for the user.")
     assert sign_in.failed(error) is None
     assert error.challenge is None
-
-
-def test_token_username_reads_the_claim() -> None:
-    """token_username() reads the access token's username; a bad token is unexpected."""
-    from cognito_flow._flow import token_username
-
-    payload = base64.urlsafe_b64encode(b'{"username": "u-1"}').decode().rstrip("=")
-    assert token_username(f"h.{payload}.s") == "u-1"
-    for bad in ("not-a-jwt", "h.e30.s", "h.WzFd.s"):
-        with pytest.raises(UnexpectedResponseError):
-            token_username(bad)

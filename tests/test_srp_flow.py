@@ -8,6 +8,7 @@ accepts any signature, so only the moto test at the end is about wiring.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -23,6 +24,7 @@ from cognito_flow import (
     Challenge,
     ChallengeName,
     CognitoAuthClient,
+    DeviceStatus,
     HandlerRegistry,
     InMemoryDeviceStore,
     NotAuthorizedError,
@@ -237,6 +239,74 @@ async def test_remembered_device_signs_in_with_device_srp(
     assert all(a["ChallengeResponses"]["DEVICE_KEY"] == device.device_key for a in answers)
     # Each SRP exchange draws its own secret exponent.
     assert answers[1]["ChallengeResponses"]["SRP_A"] != initiate["AuthParameters"]["SRP_A"]
+
+
+@pytest.mark.parametrize(
+    ("operation", "code", "message"),
+    [
+        ("ConfirmDevice", "NotAuthorizedException", "Access Token does not have required scopes"),
+        ("UpdateDeviceStatus", "TooManyRequestsException", "Rate exceeded"),
+        ("ConfirmDevice", "InternalErrorException", "Internal error"),
+    ],
+)
+async def test_new_device_steps_never_lose_the_sign_in(
+    service: FakeCognito,
+    make: Make,
+    operation: str,
+    code: str,
+    message: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """When ConfirmDevice or UpdateDeviceStatus fails, the tokens come back, no device is kept, a warning says so."""
+    service.remember_devices = "opt-in"
+    service.device_errors[operation] = (code, message)
+    store = InMemoryDeviceStore()
+    service.add_user("alice", "pw-123456")
+    caplog.set_level(logging.DEBUG, logger="cognito_flow")
+    result = await make(device_store=store).authenticate("alice", "pw-123456")
+    assert isinstance(result, AuthenticationResult)
+    assert result.access_token
+    assert result.new_device_metadata is not None
+    assert (result.new_device, result.device_status) == (None, DeviceStatus.FAILED)
+    assert await store.get(POOL_ID, "alice") is None
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    text = warnings[0].getMessage()
+    assert operation in text
+    assert code in text
+    for secret in (result.access_token, "pw-123456"):
+        assert secret not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("pool", "remember", "status", "updates"),
+    [
+        ("always", True, DeviceStatus.REMEMBERED, 0),
+        ("opt-in", True, DeviceStatus.REMEMBERED, 1),
+        ("opt-in", False, DeviceStatus.NOT_REMEMBERED, 0),
+    ],
+)
+async def test_user_confirmation_necessary_is_kept(
+    service: FakeCognito,
+    make: Make,
+    pool: str,
+    remember: bool,
+    status: DeviceStatus,
+    updates: int,
+) -> None:
+    """UserConfirmationNecessary decides whether UpdateDeviceStatus is needed, and the result says what happened."""
+    service.remember_devices = pool
+    store = InMemoryDeviceStore()
+    service.add_user("alice", "pw-123456")
+    auth = make(device_store=store, remember_devices=remember)
+    result = await auth.authenticate("alice", "pw-123456")
+    assert result.device_status is status
+    assert result.new_device is not None
+    assert await store.get(POOL_ID, "alice") == result.new_device
+    assert len(service.calls("UpdateDeviceStatus")) == updates
+    assert service.devices[result.new_device.device_key].remembered is (
+        status is DeviceStatus.REMEMBERED
+    )
 
 
 async def test_device_srp_after_mfa(service: FakeCognito, make: Make) -> None:

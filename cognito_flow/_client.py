@@ -10,15 +10,14 @@ import asyncio
 import contextlib
 import inspect
 import logging
-import os
-import queue
-import threading
-from collections.abc import AsyncIterator, Callable, Mapping
+import random
+from collections.abc import AsyncIterator, Mapping
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
 
 import attrs
 import botocore.exceptions
+import botocore.parsers
 
 from . import srp
 from ._devices import DeviceOutcome, DeviceStore, NewDeviceSteps
@@ -26,6 +25,7 @@ from ._events import Call, Compute
 from ._flow import FlowConfig, SignIn, check_text, parse_answers
 from ._models import AuthenticationResult, AuthFlow, Challenge, RememberedDevice
 from ._registry import Handler, HandlerRegistry
+from ._worker import worker
 from .exceptions import (
     CognitoFlowError,
     ConfigurationError,
@@ -46,69 +46,6 @@ __all__ = ["ChallengeContext", "CognitoAuthClient"]
 
 logger = logging.getLogger("cognito_flow")
 
-
-class _SrpWorker:
-    """One daemon thread that runs every SRP computation of the process.
-
-    One thread, because the maths holds the GIL anyway and a single worker
-    that yields between slices (``srp.release_gil``) keeps the event loop's
-    wait for the GIL short. A plain queue and ``call_soon_threadsafe`` rather
-    than ``run_in_executor``: when many sign-ins start at once, the
-    concurrent.futures bookkeeping (locks shared with the worker) was most of
-    the event loop's cost per sign-in.
-    """
-
-    def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._pid = 0
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
-        loop = asyncio.get_running_loop()
-        future = loop.create_future()
-        self._ensure_thread()
-        self._queue.put((loop, future, fn, args))
-        return future
-
-    def _ensure_thread(self) -> None:
-        # After a fork (pre-forking web servers) the child has no thread.
-        if self._thread is not None and self._pid == os.getpid():
-            return
-        with self._lock:
-            if self._thread is None or self._pid != os.getpid():
-                self._queue = queue.SimpleQueue()
-                self._thread = threading.Thread(
-                    target=self._work, name="cognito-flow-srp", daemon=True
-                )
-                self._pid = os.getpid()
-                self._thread.start()
-
-    def _work(self) -> None:
-        jobs = self._queue
-        while True:
-            loop, future, fn, args = jobs.get()
-            try:
-                value, error = fn(*args), None
-            except BaseException as exc:  # delivered to the awaiting task
-                value, error = None, exc
-            with contextlib.suppress(RuntimeError):  # the loop was closed meanwhile
-                loop.call_soon_threadsafe(_deliver, future, value, error)
-            # Short jobs (SRP_A with gmpy2) never reach a slice boundary; let
-            # the event loop have the GIL between them too.
-            srp.release_gil()
-
-
-def _deliver(future: asyncio.Future[Any], value: Any, error: BaseException | None) -> None:
-    if future.cancelled():
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(value)
-
-
-_worker = _SrpWorker()
 
 #: Registry used when a call passes no handlers; never mutated.
 _NO_HANDLERS = HandlerRegistry()
@@ -143,6 +80,79 @@ def _as_registry(handlers: HandlerRegistry | Mapping[str, Handler] | None) -> Ha
     )
 
 
+def translate_error(exc: Exception, call: Call) -> CognitoFlowError:
+    """The one place where what aiobotocore raised becomes an error of this library.
+
+    Service refusals keep their code; request secrets are masked in the new
+    error and in the botocore error too (it travels on as ``__cause__`` and
+    ends up in logged tracebacks). Anything else that escapes a call (a body
+    that is ``null``, not UTF-8 or nested too deep, a reset connection, a
+    timeout) becomes UnexpectedResponseError or TransportError, never a bare
+    AttributeError or UnicodeDecodeError. Cancellation is not an Exception
+    and is never caught.
+    """
+    api = call.api_name
+    if isinstance(exc, botocore.exceptions.ClientError):
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", "Unknown"))
+        message = str(error.get("Message", ""))
+        if code.isdigit():
+            # An HTTP error without a Cognito error code (a proxy, a crashed
+            # stand-in, a service that lacks the operation): its body is no
+            # message worth keeping.
+            status = int(code)
+            if status >= 500:
+                return TransportError(
+                    f"{api} failed with HTTP {status} and no Cognito error code",
+                    http_status=status,
+                )
+            return UnexpectedResponseError(
+                f"{api} failed with HTTP {status} and no Cognito error code"
+            )
+        session = call.params.get("Session")
+        translated = error_for_service(
+            code,
+            message,
+            operation=api,
+            secrets=call.secrets,
+            with_device=call.has_device,
+            session=session if isinstance(session, str) else None,
+            challenge=call.answering,
+        )
+        if message:
+            error["Message"] = translated.message
+        # botocore also copies the modelled error's members (``message``) to
+        # the top level of the response.
+        raw: dict[str, Any] = exc.response  # type: ignore[assignment]
+        for key, value in raw.items():
+            if isinstance(value, str):
+                raw[key] = redact(value, call.secrets)
+        exc.args = tuple(
+            redact(arg, call.secrets) if isinstance(arg, str) else arg for arg in exc.args
+        )
+        logger.debug("<- %s %s", api, code)
+        return translated
+    if isinstance(exc, botocore.exceptions.NoCredentialsError):
+        return ConfigurationError(
+            f"{api} needs AWS credentials and none were found: admin=True calls are signed "
+            "with IAM credentials (environment, profile or role); use admin=False for the "
+            "public API"
+        )
+    if isinstance(exc, botocore.exceptions.NoRegionError):
+        return ConfigurationError(f"{api} needs a region: pass region_name=")
+    if isinstance(exc, botocore.exceptions.ParamValidationError):
+        return ConfigurationError(f"{api} parameters were refused by botocore's validation")
+    if isinstance(exc, botocore.parsers.ResponseParserError):
+        return UnexpectedResponseError(f"{api}'s answer could not be parsed")
+    if isinstance(exc, botocore.exceptions.BotoCoreError | OSError | TimeoutError):
+        # Timeouts, refused or reset connections, TLS failures.
+        return TransportError(f"{api} failed: {type(exc).__name__}")
+    # A 200 whose body is null, a list, not UTF-8 or nested too deep trips
+    # botocore's parser in ways it does not wrap (AttributeError,
+    # UnicodeDecodeError, RecursionError): the service's answer is at fault.
+    return UnexpectedResponseError(f"{api}'s answer could not be read ({type(exc).__name__})")
+
+
 def _check_metadata(client_metadata: object) -> Mapping[str, str] | None:
     if client_metadata is None:
         return None
@@ -154,13 +164,86 @@ def _check_metadata(client_metadata: object) -> Mapping[str, str] | None:
     return dict(client_metadata)
 
 
-@attrs.define(repr=False)
+#: connect()'s transport defaults: bounded waits, and botocore never re-sends.
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 15.0
+#: Backoff between attempts of a retry-safe call: full jitter, capped.
+_BACKOFF_BASE = 0.05
+_BACKOFF_CAP = 1.0
+
+
+def safe_aio_config(
+    *, connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT, **more: Any
+) -> Any:
+    """The ``AioConfig`` for a cognito-idp client that cognito_flow drives.
+
+    Bounded timeouts, and no automatic retries: botocore's default retries
+    would re-send (Admin)RespondToAuthChallenge after a lost answer, spending
+    its single-use Session twice and turning the fault into a misleading
+    SessionExpiredError. cognito_flow itself retries the calls that spend
+    nothing (InitiateAuth) after throttling or a fault. ``connect()`` uses it;
+    pass it when you create the client yourself::
+
+        session.create_client("cognito-idp", config=safe_aio_config())
+    """
+    from aiobotocore.config import AioConfig
+
+    return AioConfig(
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        retries={"total_max_attempts": 1},
+        **more,
+    )
+
+
+def _resends(idp: Any) -> bool:
+    """Whether botocore may re-send a call of this client (its retries are on)."""
+    config = getattr(getattr(idp, "meta", None), "config", None)
+    retries = getattr(config, "retries", None)
+    if not isinstance(retries, Mapping):
+        return config is not None  # botocore's default: up to 5 attempts
+    attempts = retries.get("total_max_attempts")
+    if attempts is None and retries.get("max_attempts") is not None:
+        attempts = retries["max_attempts"] + 1
+    return attempts is None or attempts > 1
+
+
+@attrs.define
+class _ClientState:
+    """What a frozen client learns as it runs."""
+
+    #: The event loop that first used the client (aiobotocore's pool lives there).
+    loop: asyncio.AbstractEventLoop | None = None
+    #: False once the service turned out to lack GetTokensFromRefreshToken.
+    get_tokens: bool = True
+
+
+def _flow_config(client: CognitoAuthClient) -> FlowConfig:
+    if not isinstance(client.admin, bool):
+        raise ConfigurationError("admin must be True or False")
+    if isinstance(client.max_attempts, bool) or not isinstance(client.max_attempts, int):
+        raise ConfigurationError("max_attempts must be an integer")
+    if client.max_attempts < 1:
+        raise ConfigurationError("max_attempts must be at least 1")
+    return FlowConfig(
+        user_pool_id=client.user_pool_id,
+        client_id=client.client_id,
+        client_secret=client._client_secret,
+        admin=client.admin,
+        max_rounds=client.max_rounds,
+        totp_issuer=client.totp_issuer,
+    )
+
+
+@attrs.frozen(repr=False)
 class CognitoAuthClient:
     """Signs users into one Cognito app client.
 
     Pass an aiobotocore ``cognito-idp`` client you own, or use
     ``CognitoAuthClient.connect(...)`` to have one created and closed for you.
-    One instance serves any number of concurrent sign-ins.
+    One instance serves any number of concurrent sign-ins, on the event loop
+    that first uses it: make one per event loop (per thread). It is frozen:
+    ``attrs.evolve(auth, admin=False)`` makes a changed copy.
 
     Args:
         idp: an aiobotocore ``cognito-idp`` client.
@@ -178,6 +261,9 @@ class CognitoAuthClient:
         device_name: the DeviceName sent to ConfirmDevice.
         totp_issuer: the issuer in the ``otpauth://`` URI of MFA_SETUP.
         executor: where SRP maths runs (default: one shared worker thread).
+        max_attempts: attempts of a call that spends nothing (InitiateAuth)
+            when it meets throttling or a fault; a call that spends a Session
+            is never sent twice.
     """
 
     _idp: CognitoIdentityProviderClient = attrs.field(alias="idp")
@@ -191,19 +277,11 @@ class CognitoAuthClient:
     device_name: str = attrs.field(default="cognito_flow", kw_only=True)
     totp_issuer: str = attrs.field(default="Amazon Cognito", kw_only=True)
     _executor: Executor | None = attrs.field(default=None, kw_only=True, alias="executor")
-    _config: FlowConfig = attrs.field(init=False)
-
-    def __attrs_post_init__(self) -> None:
-        if not isinstance(self.admin, bool):
-            raise ConfigurationError("admin must be True or False")
-        self._config = FlowConfig(
-            user_pool_id=self.user_pool_id,
-            client_id=self.client_id,
-            client_secret=self._client_secret,
-            admin=self.admin,
-            max_rounds=self.max_rounds,
-            totp_issuer=self.totp_issuer,
-        )
+    max_attempts: int = attrs.field(default=3, kw_only=True)
+    _config: FlowConfig = attrs.field(
+        init=False, default=attrs.Factory(_flow_config, takes_self=True)
+    )
+    _state: _ClientState = attrs.field(init=False, factory=_ClientState)
 
     def __repr__(self) -> str:
         api = "admin" if self.admin else "public"
@@ -235,8 +313,10 @@ class CognitoAuthClient:
 
         ``region_name`` defaults to the pool id's region; ``session`` is an
         ``aiobotocore.session.AioSession`` (a new one by default); ``config`` an
-        ``AioConfig``; the ``aws_*`` keys override the usual credential chain;
-        other keyword arguments go to the constructor.
+        ``AioConfig`` whose settings override ``safe_aio_config()`` (5 s to
+        connect, 15 s to read, no automatic re-sends); the ``aws_*`` keys
+        override the usual credential chain; other keyword arguments go to
+        the constructor.
         """
         import aiobotocore.session
 
@@ -249,7 +329,7 @@ class CognitoAuthClient:
             "cognito-idp",
             region_name=region_name or user_pool_id.split("_", 1)[0],
             endpoint_url=endpoint_url,
-            config=config,
+            config=safe_aio_config() if config is None else safe_aio_config().merge(config),
             aws_access_key_id=aws_access_key_id,
             aws_secret_access_key=aws_secret_access_key,
             aws_session_token=aws_session_token,
@@ -367,17 +447,23 @@ class CognitoAuthClient:
         username: str | None = None,
         client_metadata: Mapping[str, str] | None = None,
     ) -> AuthenticationResult:
-        """New access and id tokens from a refresh token (REFRESH_TOKEN_AUTH).
+        """New tokens from a refresh token.
 
-        ``username`` is needed when the app client has a secret (for
-        SECRET_HASH) and to send the remembered device's DEVICE_KEY.
+        Uses GetTokensFromRefreshToken, which app clients that rotate refresh
+        tokens require; on a service without it (moto), REFRESH_TOKEN_AUTH.
+        ``result.refresh_token`` is the token to keep from now on: the new one
+        where the client rotates them, else the one passed in. ``username``
+        finds the remembered device (for its DEVICE_KEY), and is needed for
+        SECRET_HASH only on the REFRESH_TOKEN_AUTH fallback.
         """
         metadata = _check_metadata(client_metadata)
         device = await self._load_device(username) if username else None
         sign_in = SignIn(self._config, device=device, client_metadata=metadata)
-        result = await self._drive(sign_in, sign_in.refresh(refresh_token, username), _NO_HANDLERS)
-        if not isinstance(result, AuthenticationResult):
-            raise UnexpectedResponseError(f"refresh answered with a {result.name} challenge")
+        call = sign_in.refresh(refresh_token, username, get_tokens=self._state.get_tokens)
+        result = await self._drive(sign_in, call, _NO_HANDLERS)
+        if sign_in.fell_back:
+            self._state.get_tokens = False
+        assert isinstance(result, AuthenticationResult)  # the core allows nothing else
         return result
 
     # -- the loop -------------------------------------------------------------
@@ -389,7 +475,7 @@ class CognitoAuthClient:
             if isinstance(event, Call):
                 try:
                     response = await self._send(event)
-                except ServiceError as exc:
+                except (ServiceError, TransportError) as exc:
                     retry = sign_in.failed(exc)
                     if retry is None:
                         raise
@@ -450,7 +536,7 @@ class CognitoAuthClient:
         loop = asyncio.get_running_loop()
         try:
             if self._executor is None:
-                return await _worker.submit(compute.fn, srp.release_gil)
+                return await worker.submit(compute.fn, srp.release_gil)
             return await loop.run_in_executor(self._executor, compute.fn, srp.release_gil)
         except CognitoFlowError:
             raise
@@ -460,59 +546,63 @@ class CognitoAuthClient:
             raise UnexpectedResponseError(f"{compute.purpose}: {exc}") from exc
 
     async def _send(self, call: Call) -> Mapping[str, Any]:
+        """Send ``call``; again after a retryable failure only if the core marked it retry_safe."""
+        self._check_loop()
+        attempt = 1
+        while True:
+            try:
+                return await self._send_once(call)
+            except CognitoFlowError as exc:
+                if not (call.retry_safe and exc.retryable and attempt < self.max_attempts):
+                    raise
+                # Full jitter, as AWS's own SDKs back off: no herd of retries.
+                ceiling = min(_BACKOFF_CAP, _BACKOFF_BASE * 2**attempt)
+                delay = random.uniform(0, ceiling)  # noqa: S311 - jitter, not a secret
+                logger.debug(
+                    "%s failed (%s); attempt %d in %.2f s",
+                    call.api_name,
+                    type(exc).__name__,
+                    attempt + 1,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                attempt += 1
+
+    async def _send_once(self, call: Call) -> Mapping[str, Any]:
         logger.debug("-> %s", call.api_name)
-        method = getattr(self._idp, call.operation)
+        method = getattr(self._idp, call.operation, None)
+        if method is None:
+            raise ConfigurationError(
+                f"this aiobotocore client has no {call.operation}(): its botocore is too old "
+                "for cognito_flow; upgrade aiobotocore"
+            )
         try:
-            response: Mapping[str, Any] = await method(**call.params)
-        except botocore.exceptions.ClientError as exc:
-            error = exc.response.get("Error", {})
-            code = str(error.get("Code", "Unknown"))
-            message = str(error.get("Message", ""))
-            if code.isdigit():
-                # An HTTP error without a Cognito error code (a proxy, a crashed
-                # stand-in): its body is no message worth keeping.
-                raise UnexpectedResponseError(
-                    f"{call.api_name} failed with HTTP {code} and no Cognito error code"
-                ) from exc
-            session = call.params.get("Session")
-            translated = error_for_service(
-                code,
-                message,
-                operation=call.api_name,
-                secrets=call.secrets,
-                with_device=call.has_device,
-                session=session if isinstance(session, str) else None,
-                challenge=call.answering,
-            )
-            # Scrub the botocore error as well: it travels on as __cause__ and
-            # ends up in logged tracebacks.
-            if message:
-                error["Message"] = translated.message
-            # botocore also copies the modelled error's members (``message``)
-            # to the top level of the response.
-            raw: dict[str, Any] = exc.response  # type: ignore[assignment]
-            for key, value in raw.items():
-                if isinstance(value, str):
-                    raw[key] = redact(value, call.secrets)
-            exc.args = tuple(
-                redact(arg, call.secrets) if isinstance(arg, str) else arg for arg in exc.args
-            )
-            logger.debug("<- %s %s", call.api_name, code)
-            raise translated from exc
-        except botocore.exceptions.NoCredentialsError as exc:
-            raise ConfigurationError(
-                f"{call.api_name} needs AWS credentials and none were found: admin=True "
-                "calls are signed with IAM credentials (environment, profile or role); "
-                "use admin=False for the public API"
-            ) from exc
-        except botocore.exceptions.ParamValidationError as exc:
-            raise ConfigurationError(
-                f"{call.api_name} parameters were refused by botocore's validation"
-            ) from exc
-        except botocore.exceptions.BotoCoreError as exc:
-            raise TransportError(f"{call.api_name} failed: {type(exc).__name__}") from exc
+            response = await method(**call.params)
+        except Exception as exc:  # not BaseException: cancellation passes through
+            raise translate_error(exc, call) from exc
+        if not isinstance(response, Mapping):
+            raise UnexpectedResponseError(f"{call.api_name} answered with no object")
         logger.debug("<- %s ok", call.api_name)
         return response
+
+    def _check_loop(self) -> None:
+        # aiobotocore's connection pool belongs to the loop that first used it;
+        # from another loop it fails in ways that look like network faults.
+        loop = asyncio.get_running_loop()
+        owner = self._state.loop
+        if owner is None:
+            self._state.loop = loop
+            if _resends(self._idp):
+                logger.warning(
+                    "this aiobotocore client re-sends failed calls (botocore retries): a "
+                    "re-sent RespondToAuthChallenge spends its single-use Session twice; "
+                    "create it with config=cognito_flow.safe_aio_config()"
+                )
+        elif owner is not loop:
+            raise ConfigurationError(
+                "this CognitoAuthClient is bound to the event loop that first used it, and "
+                "was called from another one: create one client per event loop (per thread)"
+            )
 
     # -- remembered devices -----------------------------------------------------
 

@@ -54,6 +54,7 @@ from .exceptions import (
     InvalidChallengeError,
     ServiceError,
     TooManyChallengesError,
+    TransportError,
     UnexpectedResponseError,
 )
 
@@ -117,6 +118,19 @@ _PASSWORD_FLOWS = frozenset(
         AuthFlow.USER_SRP_AUTH,
     }
 )
+
+
+#: Codes of a service that does not know the operation (AWS JSON protocol).
+_UNKNOWN_OPERATION_CODES = frozenset({"UnknownOperationException", "InvalidAction"})
+
+
+def _lacks_operation(error: CognitoFlowError) -> bool:
+    """Whether ``error`` says the service does not implement the operation at all."""
+    if isinstance(error, ServiceError):
+        return error.code in _UNKNOWN_OPERATION_CODES
+    # A bare HTTP 500/501 with no Cognito error code: not Cognito (which
+    # would say InternalErrorException) but an emulator without it (moto).
+    return isinstance(error, TransportError) and error.http_status in (500, 501)
 
 
 def check_text(value: object, what: str, error: type[CognitoFlowError]) -> None:
@@ -257,6 +271,9 @@ class SignIn:
     _retry: tuple[Call, str] | None = attrs.field(default=None, init=False, repr=False)
     # The challenge whose answer is on its way (for CodeMismatchError).
     _answering: Challenge | None = attrs.field(default=None, init=False, repr=False)
+    _refresh_token: str = attrs.field(default="", init=False, repr=False)
+    #: This refresh went to REFRESH_TOKEN_AUTH (the service lacks GetTokensFromRefreshToken).
+    fell_back: bool = attrs.field(default=False, init=False)
 
     # -- entry points ----------------------------------------------------
 
@@ -317,22 +334,61 @@ class SignIn:
             return self._with_srp_a(params, secret_values)
         return self._initiate_call(params, secret_values)
 
-    def refresh(self, refresh_token: str, username: str | None) -> Call:
-        """REFRESH_TOKEN_AUTH: new access and id tokens from a refresh token."""
+    def refresh(self, refresh_token: str, username: str | None, *, get_tokens: bool = True) -> Call:
+        """New tokens from a refresh token.
+
+        GetTokensFromRefreshToken by default: the only way on an app client
+        that rotates refresh tokens (it refuses REFRESH_TOKEN_AUTH), and it
+        takes ClientSecret itself, so no user name is needed. A service that
+        lacks the operation (moto) gets REFRESH_TOKEN_AUTH instead (see
+        ``failed``); ``get_tokens=False`` starts there, once the shell knows.
+        """
         self._require(_State.IDLE)
         if not isinstance(refresh_token, str) or not refresh_token:
             raise ConfigurationError("refresh_token must be a non-empty string")
         if username is not None and (not isinstance(username, str) or not username):
             raise ConfigurationError("username must be a non-empty string or None")
         check_text([refresh_token, username], "refresh()'s arguments", ConfigurationError)
-        if self.config.client_secret is not None and username is None:
-            raise ConfigurationError(
-                "this app client has a secret: refresh() needs username= to compute SECRET_HASH"
-            )
         self.flow = AuthFlow.REFRESH_TOKEN_AUTH
         self._username = username or ""
-        params = {"REFRESH_TOKEN": refresh_token}
-        return self._initiate_call(params, {refresh_token}, with_username=username is not None)
+        self._refresh_token = refresh_token
+        self._expect = "refresh"
+        if get_tokens:
+            return self._get_tokens_call()
+        return self._refresh_token_auth()
+
+    def _get_tokens_call(self) -> Call:
+        token = self._refresh_token
+        params: dict[str, Any] = {"ClientId": self.config.client_id, "RefreshToken": token}
+        secrets = {token}
+        if self.config.client_secret is not None:
+            params["ClientSecret"] = self.config.client_secret
+            secrets.add(self.config.client_secret)
+        if self.device is not None:
+            params["DeviceKey"] = self.device.device_key
+        if self.client_metadata:
+            params["ClientMetadata"] = dict(self.client_metadata)
+        self._state = _State.AWAIT_RESPONSE
+        # Not retry_safe: with rotation, a lost answer may have spent the token.
+        return Call(
+            "get_tokens_from_refresh_token",
+            params,
+            frozenset(secrets),
+            has_device=self.device is not None,
+        )
+
+    def _refresh_token_auth(self) -> Call:
+        if self.config.client_secret is not None and not self._username:
+            raise ConfigurationError(
+                "this service has no GetTokensFromRefreshToken, and REFRESH_TOKEN_AUTH on an "
+                "app client with a secret needs username= to compute SECRET_HASH"
+            )
+        self._expect = "refresh"
+        self.fell_back = True
+        params = {"REFRESH_TOKEN": self._refresh_token}
+        return self._initiate_call(
+            params, {self._refresh_token}, with_username=bool(self._username)
+        )
 
     def resume(self, challenge: Challenge, answers: object) -> Event:
         """Answer a challenge returned earlier, perhaps by another process."""
@@ -359,6 +415,8 @@ class SignIn:
         expect, self._expect = self._expect, ""
         self._retry = None
         self._answering = None
+        if expect == "refresh":
+            return self._on_refresh(response)
         if expect == "associate":
             return self._on_associate(response)
         if expect == "verify":
@@ -420,11 +478,14 @@ class SignIn:
             given["PASSWORD"] = self._password
         return self._respond(challenge.name, challenge.username, session, given)
 
-    def failed(self, error: ServiceError) -> Call | None:
+    def failed(self, error: CognitoFlowError) -> Call | None:
         """The last call failed with ``error``.
 
         Returns a corrected call to send instead, or None: the conversation
-        is over. The one correction: a PASSWORD_VERIFIER answered with
+        is over. Two corrections. A service without GetTokensFromRefreshToken
+        (moto answers it with a bare HTTP 500) is asked with REFRESH_TOKEN_AUTH
+        instead, and ``fell_back`` tells the shell to start there next time.
+        And a PASSWORD_VERIFIER answered with
         USERNAME = USER_ID_FOR_SRP, refused as an unknown user by a service
         that also named the user differently (moto does, in pools where users
         sign in with a user name), is answered once more with that USERNAME.
@@ -434,7 +495,13 @@ class SignIn:
         error already carries the challenge to resume, from ``Call.answering``.)
         """
         retry, self._retry = self._retry, None
-        if retry is not None and error.code == "UserNotFoundException":
+        if self._expect == "refresh" and not self.fell_back and _lacks_operation(error):
+            return self._refresh_token_auth()
+        if (
+            retry is not None
+            and isinstance(error, ServiceError)
+            and error.code == "UserNotFoundException"
+        ):
             call, username = retry
             self._username = username
             self._state = _State.AWAIT_RESPONSE
@@ -585,6 +652,18 @@ class SignIn:
             return self._respond(challenge.name, challenge.username, challenge.session, given)
 
         return self._compute(self._new_srp_a(), "srp-a", then)
+
+    def _on_refresh(self, response: Mapping[str, Any]) -> AuthenticationResult:
+        # A refresh ends in tokens; a challenge here is not part of the protocol.
+        name = response.get("ChallengeName")
+        result = response.get("AuthenticationResult")
+        if result is None:
+            what = f"a {name} challenge" if isinstance(name, str) else "no AuthenticationResult"
+            raise UnexpectedResponseError(f"the refresh answered with {what}")
+        self._state = _State.DONE
+        tokens = AuthenticationResult.from_response(result)
+        # The token to keep: the rotated one, else the one that was used.
+        return attrs.evolve(tokens, refresh_token=tokens.refresh_token or self._refresh_token)
 
     def _on_auth_response(self, response: Mapping[str, Any]) -> Event:
         result = response.get("AuthenticationResult")

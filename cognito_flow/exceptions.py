@@ -164,6 +164,11 @@ class TransportError(CognitoFlowError):
 
     retryable = True
 
+    def __init__(self, message: str, *, http_status: int | None = None) -> None:
+        super().__init__(message)
+        #: The HTTP status of an answer that carried no Cognito error code.
+        self.http_status = http_status
+
 
 class InvalidTokenError(CognitoFlowError):
     """A token that fails a check: a sealed challenge or device, or a Cognito JWT.

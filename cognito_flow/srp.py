@@ -312,6 +312,18 @@ _comb_cache: dict[str, tuple[tuple[int, ...], ...]] = {}
 _comb_lock = threading.Lock()
 
 
+def _new_lock_in_child() -> None:
+    # A fork while another thread builds the table would leave the child a
+    # lock that nobody will ever release; the unfinished table was never
+    # cached, so the child simply builds its own.
+    global _comb_lock
+    _comb_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # pragma: no branch - POSIX
+    os.register_at_fork(after_in_child=_new_lock_in_child)
+
+
 def _comb_table(be: _Backend, meter: _Meter) -> tuple[tuple[int, ...], ...]:
     table = _comb_cache.get(be.name)
     if table is not None:

@@ -28,6 +28,10 @@ Where moto and real Cognito differ, this service follows Cognito:
   operation. ``device_errors`` makes ConfirmDevice or UpdateDeviceStatus
   fail, as a token without the ``aws.cognito.signin.user.admin`` scope or
   throttling does.
+- GetTokensFromRefreshToken (which moto lacks) takes ClientSecret itself and
+  DeviceKey. With ``rotation`` on (refresh token rotation), it answers with a
+  new refresh token, a used one is refused with RefreshTokenReuseException,
+  and REFRESH_TOKEN_AUTH is refused, as AWS documents for such clients.
 """
 
 from __future__ import annotations
@@ -128,6 +132,9 @@ class FakeCognito:
     remember_devices: str = "always"
     #: Operation name -> (code, message) it fails with, for fault tests.
     device_errors: dict[str, tuple[str, str]] = attrs.field(factory=dict)
+    #: Refresh token rotation on the app clients.
+    rotation: bool = False
+    rotated: set[str] = attrs.field(factory=set)
 
     def add_client(self, client_id: str, secret: str | None = None) -> None:
         self.clients[client_id] = secret
@@ -279,6 +286,11 @@ class FakeCognito:
         flow = params.get("AuthFlow")
         values: dict[str, str] = params.get("AuthParameters", {})
         if flow == "REFRESH_TOKEN_AUTH":
+            if self.rotation:
+                raise ServiceError(
+                    "NotAuthorizedException",
+                    "Refresh token rotation is enabled: use GetTokensFromRefreshToken",
+                )
             username = self.refresh_tokens.get(values.get("REFRESH_TOKEN", ""))
             if username is None:
                 raise ServiceError("NotAuthorizedException", "Invalid Refresh Token")
@@ -432,6 +444,27 @@ class FakeCognito:
             self.devices[key] = Device(key, group, user.username)
             result["NewDeviceMetadata"] = {"DeviceKey": key, "DeviceGroupKey": group}
         return result
+
+    def op_GetTokensFromRefreshToken(self, params: dict[str, Any], admin: bool) -> dict[str, Any]:
+        _, secret = self._client(params, admin=False)
+        if secret is not None and params.get("ClientSecret") != secret:
+            raise ServiceError("NotAuthorizedException", "Unable to verify secret hash for client")
+        token = params.get("RefreshToken", "")
+        username = self.refresh_tokens.get(token)
+        if username is None:
+            code = (
+                "RefreshTokenReuseException" if token in self.rotated else "NotAuthorizedException"
+            )
+            raise ServiceError(code, "Invalid Refresh Token")
+        user = self.users[username]
+        if params.get("DeviceKey"):
+            self._device_for({"DEVICE_KEY": params["DeviceKey"]}, user)
+        tokens = self._tokens(user, None, refresh=self.rotation)
+        tokens.pop("NewDeviceMetadata", None)
+        if self.rotation:
+            del self.refresh_tokens[token]
+            self.rotated.add(token)
+        return {"AuthenticationResult": tokens}
 
     def _user_from_token(self, token: str) -> User:
         try:

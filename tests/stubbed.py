@@ -25,6 +25,7 @@ from aiobotocore.session import AioSession
 from aiobotocore.stub import AioStubber
 
 from cognito_flow import CognitoAuthClient
+from cognito_flow._client import safe_aio_config
 
 __all__ = [
     "CLIENT_ID",
@@ -173,6 +174,7 @@ async def stubbed_client(
         "cognito-idp",
         region_name="us-east-1",
         endpoint_url="https://cognito-idp.stubbed.invalid",
+        config=safe_aio_config(),
         aws_access_key_id="AKIASTUBBEDEXAMPLE00",
         aws_secret_access_key="stubbed-secret-access-key",
     ) as idp:

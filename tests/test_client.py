@@ -23,6 +23,7 @@ from cognito_flow import (
     ConfigurationError,
     HandlerRegistry,
     NotAuthorizedError,
+    RefreshTokenReuseError,
     SessionExpiredError,
     UnexpectedResponseError,
     UnhandledChallengeError,
@@ -36,6 +37,8 @@ from cognito_flow.testing import (
     fresh_totp_code,
     wrong_totp_code,
 )
+from tests.stubbed import CLIENT_ID as STUB_CLIENT_ID
+from tests.stubbed import CLIENT_SECRET, TOKENS, stubbed_client
 
 PASSWORD = "Initial-Passw0rd!"
 TEMPORARY = "Temporary-Passw0rd!"
@@ -432,17 +435,99 @@ async def test_refresh_with_username_and_no_secret(local_cognito: LocalCognito) 
     assert_tokens_for(await auth.refresh(first.refresh_token, username="alice"), "alice")
 
 
-async def test_refresh_with_secret_needs_username(local_cognito: LocalCognito, admin: bool) -> None:
-    """refresh() on an app client with a secret and no username= is a ConfigurationError, before any call."""
-    auth = CognitoAuthClient(
-        NoCalls(),  # type: ignore[arg-type]
-        user_pool_id=local_cognito.user_pool_id,
-        client_id=local_cognito.secret_client_id,
-        client_secret=local_cognito.client_secret,
-        admin=admin,
-    )
+async def test_refresh_with_secret_and_no_username_on_moto(local_cognito: LocalCognito) -> None:
+    """Where only REFRESH_TOKEN_AUTH exists (moto), a client with a secret needs username=, and says so."""
+    auth = local_cognito.auth_client(with_secret=True)
     with pytest.raises(ConfigurationError, match="username"):
         await auth.refresh("some-refresh-token")
+
+
+def record_operations(idp: Any) -> list[str]:
+    """The names of the operations ``idp`` sends from now on, in order."""
+    sent: list[str] = []
+
+    def record(model: Any, **_: Any) -> None:
+        sent.append(model.name)
+
+    idp.meta.events.register("before-call.cognito-idp", record)
+    return sent
+
+
+async def test_refresh_falls_back_once_where_get_tokens_is_missing(
+    local_cognito: LocalCognito,
+) -> None:
+    """moto lacks GetTokensFromRefreshToken: the first refresh falls back, later ones go straight to REFRESH_TOKEN_AUTH."""
+    await local_cognito.create_user("alice", PASSWORD)
+    auth = local_cognito.auth_client()
+    first = await auth.authenticate("alice", PASSWORD)
+    assert first.refresh_token is not None
+    sent = record_operations(local_cognito.idp)
+    once = await auth.refresh(first.refresh_token)
+    twice = await auth.refresh(first.refresh_token)
+    assert sent == ["GetTokensFromRefreshToken", "AdminInitiateAuth", "AdminInitiateAuth"]
+    for result in (once, twice):
+        assert_tokens_for(result, "alice")
+        # REFRESH_TOKEN_AUTH issues no new refresh token: keep the one used.
+        assert result.refresh_token == first.refresh_token
+
+
+@pytest.mark.parametrize("secret", [None, CLIENT_SECRET], ids=["no-secret", "secret"])
+@pytest.mark.parametrize("admin_api", [True, False], ids=["admin", "public"])
+async def test_refresh_with_rotation_keeps_the_new_token(
+    secret: str | None, admin_api: bool
+) -> None:
+    """GetTokensFromRefreshToken takes ClientSecret itself (no user name) and its new refresh token is the one to keep."""
+    async with stubbed_client(admin=admin_api, secret=secret) as (auth, stubber):
+        expected: dict[str, Any] = {
+            "ClientId": STUB_CLIENT_ID,
+            "RefreshToken": "old-refresh-token-0123",
+            "ClientMetadata": {"tenant": "acme"},
+        }
+        if secret is not None:
+            expected["ClientSecret"] = secret
+        stubber.add_response(
+            "get_tokens_from_refresh_token",
+            {"AuthenticationResult": {**TOKENS, "RefreshToken": "new-refresh-token-4567"}},
+            expected,
+        )
+        result = await auth.refresh("old-refresh-token-0123", client_metadata={"tenant": "acme"})
+    assert result.refresh_token == "new-refresh-token-4567"
+    assert result.expires_in == TOKENS["ExpiresIn"]
+
+
+async def test_refresh_without_rotation_keeps_the_old_token() -> None:
+    """No RefreshToken and no ExpiresIn in the answer: keep the token used, and invent no lifetime."""
+    async with stubbed_client() as (auth, stubber):
+        stubber.add_response(
+            "get_tokens_from_refresh_token",
+            {"AuthenticationResult": {"AccessToken": TOKENS["AccessToken"]}},
+            {"ClientId": STUB_CLIENT_ID, "RefreshToken": "old-refresh-token-0123"},
+        )
+        result = await auth.refresh("old-refresh-token-0123")
+    assert result.refresh_token == "old-refresh-token-0123"
+    assert result.expires_in is None
+
+
+async def test_reused_rotated_refresh_token_is_refused() -> None:
+    """RefreshTokenReuseException is a RefreshTokenReuseError, a NotAuthorizedError: sign in again."""
+    async with stubbed_client() as (auth, stubber):
+        stubber.add_client_error(
+            "get_tokens_from_refresh_token",
+            service_error_code="RefreshTokenReuseException",
+            service_message="Refresh token has been revoked",
+        )
+        with pytest.raises(RefreshTokenReuseError) as info:
+            await auth.refresh("old-refresh-token-0123")
+    assert isinstance(info.value, NotAuthorizedError)
+    assert "old-refresh-token-0123" not in str(info.value)
+
+
+async def test_refresh_without_tokens_is_unexpected() -> None:
+    """A refresh ends in tokens: an answer without AuthenticationResult is UnexpectedResponseError."""
+    async with stubbed_client() as (auth, stubber):
+        stubber.add_response("get_tokens_from_refresh_token", {})
+        with pytest.raises(UnexpectedResponseError, match="refresh"):
+            await auth.refresh("old-refresh-token-0123")
 
 
 # -- errors -------------------------------------------------------------------------

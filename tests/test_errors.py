@@ -24,6 +24,7 @@ from cognito_flow import (
     SessionExpiredError,
     TooManyChallengesError,
     TooManyRequestsError,
+    TransportError,
     UnexpectedResponseError,
     UserNotConfirmedError,
 )
@@ -398,22 +399,57 @@ async def test_errors_say_what_the_app_must_do_next(
 
 
 async def test_too_many_requests(admin: bool) -> None:
-    """TooManyRequestsException becomes TooManyRequestsError."""
-    async with stubbed_script(admin=admin) as (auth, svc):
-        svc.initiate_error(
-            "TooManyRequestsException", "Rate exceeded", username=USER, PASSWORD=PASSWORD
-        )
+    """Throttled InitiateAuth on every attempt becomes a retryable TooManyRequestsError."""
+    async with stubbed_script(admin=admin, max_attempts=2) as (auth, svc):
+        for _ in range(2):
+            svc.initiate_error(
+                "TooManyRequestsException", "Rate exceeded", username=USER, PASSWORD=PASSWORD
+            )
         with pytest.raises(TooManyRequestsError) as info:
             await auth.authenticate(USER, PASSWORD, flow=svc.password_flow)
 
     assert info.value.code == "TooManyRequestsException"
+    assert info.value.retryable
     assert_cause(info.value, "TooManyRequestsException")
+
+
+async def test_throttled_initiate_auth_is_sent_again(admin: bool) -> None:
+    """InitiateAuth spends nothing, so after throttling it is sent again and the sign-in goes on."""
+    async with stubbed_script(admin=admin) as (auth, svc):
+        svc.initiate_error(
+            "TooManyRequestsException", "Rate exceeded", username=USER, PASSWORD=PASSWORD
+        )
+        svc.initiate(tokens_response(), username=USER, PASSWORD=PASSWORD)
+        result = await auth.authenticate(USER, PASSWORD, flow=svc.password_flow)
+    assert isinstance(result, AuthenticationResult)
+
+
+async def test_throttled_answer_is_never_sent_again(admin: bool) -> None:
+    """An answer spends its Session: throttled, it is raised at once, not re-sent."""
+    async with stubbed_script(admin=admin) as (auth, svc):
+        svc.initiate(
+            challenge_response("SMS_MFA", session(1), {"USERNAME": USER}),
+            username=USER,
+            PASSWORD=PASSWORD,
+        )
+        svc.respond_error(
+            "SMS_MFA",
+            {"SMS_MFA_CODE": "123456"},
+            "TooManyRequestsException",
+            "Rate exceeded",
+            username=USER,
+            session=session(1),
+        )
+        step = await auth.start(USER, PASSWORD, flow=svc.password_flow)
+        assert isinstance(step, Challenge)
+        with pytest.raises(TooManyRequestsError):
+            await auth.resume(step, {"SMS_MFA_CODE": "123456"})
 
 
 @pytest.mark.parametrize("code", ["InternalErrorException", "BrandNewFutureException"])
 async def test_unknown_codes_are_service_errors(admin: bool, code: str) -> None:
     """A code the library does not map is a plain ServiceError keeping code and message."""
-    async with stubbed_script(admin=admin) as (auth, svc):
+    async with stubbed_script(admin=admin, max_attempts=1) as (auth, svc):
         svc.initiate_error(code, "Something happened.", username=USER, PASSWORD=PASSWORD)
         with pytest.raises(ServiceError) as info:
             await auth.authenticate(USER, PASSWORD, flow=svc.password_flow)
@@ -795,15 +831,20 @@ async def test_admin_flow_session_expiring_midway(message: str) -> None:
     assert_cause(info.value, "NotAuthorizedException")
 
 
-async def test_http_error_without_a_cognito_code_is_unexpected() -> None:
-    """An HTTP 500 whose body is no Cognito error becomes UnexpectedResponseError."""
-    async with stubbed_client(admin=True) as (auth, stubber):
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [(500, TransportError), (502, TransportError), (403, UnexpectedResponseError)],
+)
+async def test_http_error_without_a_cognito_code(status: int, cls: type[CognitoFlowError]) -> None:
+    """An HTTP error whose body is no Cognito error: 5xx is a retryable TransportError, 4xx unexpected."""
+    async with stubbed_client(admin=True, max_attempts=1) as (auth, stubber):
         stubber.add_client_error(
             "admin_initiate_auth",
-            service_error_code="500",
+            service_error_code=str(status),
             service_message="<!doctype html><title>Internal Server Error</title>",
-            http_status_code=500,
+            http_status_code=status,
         )
-        with pytest.raises(UnexpectedResponseError, match="HTTP 500") as info:
+        with pytest.raises(cls, match=f"HTTP {status}") as info:
             await auth.authenticate("alice", "pw-123456")
         assert "doctype" not in str(info.value)
+        assert info.value.retryable is (status >= 500)

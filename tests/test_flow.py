@@ -24,7 +24,7 @@ from cognito_flow import (
 )
 from cognito_flow._devices import RememberedDevice
 from cognito_flow._flow import Call, Compute, FlowConfig, SignIn, secret_hash
-from cognito_flow.exceptions import error_for_service
+from cognito_flow.exceptions import TransportError, error_for_service
 
 POOL = "eu-west-1_AbC123"
 CLIENT = "client-id"
@@ -258,16 +258,73 @@ def test_bad_config_is_refused() -> None:
         FlowConfig(user_pool_id=POOL, client_id="c", max_rounds=0)
 
 
-def test_refresh_with_secret_needs_username() -> None:
-    """REFRESH_TOKEN_AUTH with a client secret needs the username for SECRET_HASH."""
+def test_refresh_asks_get_tokens_with_the_client_secret() -> None:
+    """A refresh is GetTokensFromRefreshToken, with ClientSecret itself: no user name needed."""
+    call = SignIn(config(client_secret=SECRET)).refresh("rt", None)
+    assert call.operation == "get_tokens_from_refresh_token"
+    assert call.params == {"ClientId": CLIENT, "RefreshToken": "rt", "ClientSecret": SECRET}
+    assert {"rt", SECRET} <= call.secrets
+    assert not call.retry_safe
+
+
+def test_refresh_falls_back_where_the_service_lacks_get_tokens() -> None:
+    """A bare HTTP 500 (moto) or UnknownOperationException leads to REFRESH_TOKEN_AUTH, once."""
+    for error in (
+        TransportError("HTTP 500", http_status=500),
+        error_for_service("UnknownOperationException", ""),
+    ):
+        sign_in = SignIn(config(client_secret=SECRET))
+        sign_in.refresh("rt", "alice")
+        call = sign_in.failed(error)
+        assert call is not None
+        assert sign_in.fell_back
+        assert call.params["AuthFlow"] == "REFRESH_TOKEN_AUTH"
+        assert call.params["AuthParameters"] == {
+            "REFRESH_TOKEN": "rt",
+            "SECRET_HASH": secret_hash("alice", CLIENT, SECRET),
+        }
+        assert sign_in.failed(error) is None
+
+
+def test_refusals_of_get_tokens_do_not_fall_back() -> None:
+    """A refusal (a spent or reused token, a proxy 502) is the answer: no fallback."""
+    for error in (
+        error_for_service("NotAuthorizedException", "Invalid Refresh Token"),
+        error_for_service("RefreshTokenReuseException", ""),
+        TransportError("HTTP 502", http_status=502),
+    ):
+        sign_in = SignIn(config())
+        sign_in.refresh("rt", None)
+        assert sign_in.failed(error) is None
+
+
+def test_refresh_token_auth_with_secret_needs_username() -> None:
+    """Falling back to REFRESH_TOKEN_AUTH with a client secret needs the username for SECRET_HASH."""
     with pytest.raises(ConfigurationError, match="username"):
-        SignIn(config(client_secret=SECRET)).refresh("rt", None)
-    call = SignIn(config(client_secret=SECRET)).refresh("rt", "alice")
+        SignIn(config(client_secret=SECRET)).refresh("rt", None, get_tokens=False)
+    call = SignIn(config(client_secret=SECRET)).refresh("rt", "alice", get_tokens=False)
     assert call.params["AuthFlow"] == "REFRESH_TOKEN_AUTH"
-    assert call.params["AuthParameters"] == {
-        "REFRESH_TOKEN": "rt",
-        "SECRET_HASH": secret_hash("alice", CLIENT, SECRET),
-    }
+    assert call.retry_safe
+
+
+def test_refresh_answer_keeps_the_token_to_keep() -> None:
+    """The rotated token when one came, else the one used; a challenge is unexpected."""
+    sign_in = SignIn(config())
+    sign_in.refresh("rt", None)
+    result = sign_in.receive({"AuthenticationResult": {"AccessToken": "a.b.c"}})
+    assert isinstance(result, AuthenticationResult)
+    assert (result.refresh_token, result.expires_in) == ("rt", None)
+    sign_in = SignIn(config())
+    sign_in.refresh("rt", None)
+    rotated = sign_in.receive(
+        {"AuthenticationResult": {"AccessToken": "a.b.c", "RefreshToken": "new"}}
+    )
+    assert isinstance(rotated, AuthenticationResult)
+    assert rotated.refresh_token == "new"
+    sign_in = SignIn(config())
+    sign_in.refresh("rt", None, get_tokens=False)
+    with pytest.raises(UnexpectedResponseError, match="SMS_MFA challenge"):
+        sign_in.receive({"ChallengeName": "SMS_MFA", "Session": "s"})
 
 
 def test_resume_answers_a_stored_challenge() -> None:

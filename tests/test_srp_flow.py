@@ -28,12 +28,13 @@ from cognito_flow import (
     HandlerRegistry,
     InMemoryDeviceStore,
     NotAuthorizedError,
+    RefreshTokenReuseError,
     SessionExpiredError,
 )
 from cognito_flow.handlers import select_challenge, software_token_mfa
 from cognito_flow.testing import aio_config, local_cognito, totp_code
 
-SECRET = "fake-client-secret"
+SECRET = "fake-client-secret-0123456789abcdef"
 TOTP_SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
@@ -384,7 +385,7 @@ async def test_device_unknown_to_the_service_is_dropped(service: FakeCognito, ma
 
 @with_and_without_secret
 async def test_refresh_sends_the_device_key(service: FakeCognito, make: Make, secret: bool) -> None:
-    """refresh() with a remembered device sends DEVICE_KEY (and SECRET_HASH when needed)."""
+    """refresh() with a remembered device sends its DeviceKey, and ClientSecret when the client has one."""
     store = InMemoryDeviceStore()
     auth = make(device_store=store, secret=secret)
     service.add_user("alice", "pw-123456")
@@ -394,8 +395,33 @@ async def test_refresh_sends_the_device_key(service: FakeCognito, make: Make, se
     assert device is not None
     refreshed = await auth.refresh(first.refresh_token, username="alice")
     assert isinstance(refreshed, AuthenticationResult)
-    sent = service.calls("InitiateAuth")[-1]["AuthParameters"]
-    assert sent["DEVICE_KEY"] == device.device_key
+    sent = service.calls("GetTokensFromRefreshToken")[-1]
+    assert sent["DeviceKey"] == device.device_key
+    assert sent.get("ClientSecret") == (SECRET if secret else None)
+    assert "USERNAME" not in sent
+    assert refreshed.refresh_token == first.refresh_token
+
+
+@both_apis
+@with_and_without_secret
+async def test_refresh_with_rotation(
+    service: FakeCognito, make: Make, admin: bool, secret: bool
+) -> None:
+    """A rotating client refuses REFRESH_TOKEN_AUTH; refresh() gets a new token, and the old one is spent."""
+    service.device_tracking = False
+    service.rotation = True
+    service.add_user("alice", "pw-123456")
+    auth = make(secret=secret, admin=admin)
+    first = await auth.authenticate("alice", "pw-123456", flow=AuthFlow.USER_SRP_AUTH)
+    assert first.refresh_token is not None
+    second = await auth.refresh(first.refresh_token)
+    assert second.refresh_token not in (None, first.refresh_token)
+    assert second.expires_in == 3600
+    with pytest.raises(RefreshTokenReuseError):
+        await auth.refresh(first.refresh_token)
+    assert second.refresh_token is not None
+    third = await auth.refresh(second.refresh_token)
+    assert third.refresh_token not in (None, second.refresh_token)
 
 
 async def test_expired_session_is_not_a_wrong_password(service: FakeCognito, make: Make) -> None:

@@ -5,7 +5,7 @@ InitiateAuth / RespondToAuthChallenge), threading the Session from call to call
 and answering each challenge with the handler registered for it.
 """
 
-from ._client import ChallengeContext, CognitoAuthClient
+from ._client import ChallengeContext, CognitoAuthClient, safe_aio_config
 from ._devices import DeviceStore, InMemoryDeviceStore
 from ._models import (
     AuthenticationResult,
@@ -96,4 +96,5 @@ __all__ = [
     "UserExistsError",
     "UserNotConfirmedError",
     "UserNotFoundError",
+    "safe_aio_config",
 ]

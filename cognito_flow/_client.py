@@ -208,6 +208,39 @@ def _resends(idp: Any) -> bool:
     return attempts is None or attempts > 1
 
 
+#: The operations this library calls, and the request or response members it
+#: needs in botocore's model. An older botocore drops unknown response members
+#: without a word (AvailableChallenges), so the model is checked on first use.
+REQUIRED_MODEL: Mapping[str, tuple[str, ...]] = {
+    "InitiateAuth": ("AuthFlow", "AuthParameters", "ClientMetadata", "AvailableChallenges"),
+    "AdminInitiateAuth": ("AuthFlow", "AuthParameters", "ClientMetadata", "AvailableChallenges"),
+    "RespondToAuthChallenge": ("ChallengeName", "ChallengeResponses", "Session"),
+    "AdminRespondToAuthChallenge": ("ChallengeName", "ChallengeResponses", "Session"),
+    "AssociateSoftwareToken": ("Session", "SecretCode"),
+    "VerifySoftwareToken": ("Session", "UserCode", "FriendlyDeviceName", "Status"),
+    "ConfirmDevice": ("DeviceSecretVerifierConfig", "UserConfirmationNecessary"),
+    "UpdateDeviceStatus": ("DeviceRememberedStatus",),
+    "GetTokensFromRefreshToken": ("RefreshToken", "ClientSecret", "DeviceKey"),
+}
+
+
+def _missing_from_model(idp: Any) -> list[str]:
+    """What REQUIRED_MODEL names that this client's service model lacks."""
+    model = getattr(getattr(idp, "meta", None), "service_model", None)
+    if model is None:
+        return []  # not a botocore client (a test double): nothing to check
+    missing = []
+    names = set(model.operation_names)
+    for operation, needed in REQUIRED_MODEL.items():
+        if operation not in names:
+            missing.append(operation)
+            continue
+        spec = model.operation_model(operation)
+        have = set(spec.input_shape.members) | set(spec.output_shape.members)
+        missing.extend(f"{operation}.{member}" for member in needed if member not in have)
+    return missing
+
+
 @attrs.define
 class _ClientState:
     """What a frozen client learns as it runs."""
@@ -591,6 +624,12 @@ class CognitoAuthClient:
         loop = asyncio.get_running_loop()
         owner = self._state.loop
         if owner is None:
+            missing = _missing_from_model(self._idp)
+            if missing:
+                raise ConfigurationError(
+                    "this aiobotocore client's service model is too old for cognito_flow "
+                    f"(it lacks {', '.join(missing)}): install aiobotocore 2.23.0 or newer"
+                )
             self._state.loop = loop
             if _resends(self._idp):
                 logger.warning(

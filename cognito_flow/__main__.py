@@ -1,6 +1,6 @@
 """``python -m cognito_flow demo``: a full sign-in story against a local Cognito.
 
-Needs the ``testing`` extra (moto and pyotp). It prints each step and the id
+Needs the ``testing`` extra (moto). It prints each step and the id
 token's claims; it never prints a token, a password or a Session.
 """
 

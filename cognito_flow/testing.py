@@ -7,9 +7,10 @@ Needs the ``testing`` extra (``pip install "cognito-flow[testing]"``)::
         auth = cognito.auth_client()
         result = await auth.authenticate("alice", "Passw0rd!")
 
-As a pytest plugin (``pytest_plugins = ["cognito_flow.testing"]``) it provides
-the fixtures ``moto_endpoint`` (one server per test session) and
-``local_cognito`` (a fresh user pool per test).
+As a pytest plugin (``pytest_plugins = ["cognito_flow.testing"]`` in a
+conftest.py) it provides the fixtures ``moto_endpoint`` (one server per test
+session) and ``local_cognito`` (a fresh user pool per test; an async fixture,
+so it needs pytest-asyncio, which the ``testing`` extra installs).
 
 moto checks passwords, TOTP codes (this module turns on
 ``MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP``), SECRET_HASH on public calls, and
@@ -269,12 +270,23 @@ async def local_cognito(
             )
 
 
+# -- the pytest plugin: ``pytest_plugins = ["cognito_flow.testing"]`` --------
+#
+# Not a ``pytest11`` entry point: that would load into the test run of every
+# project that merely has cognito-flow installed, and claim the fixture names
+# there. A conftest.py asks for it instead.
+
 try:
     import pytest
-    import pytest_asyncio
 except ImportError:  # pragma: no cover - pytest is optional
     pass
 else:
+    try:
+        import pytest_asyncio
+    except ImportError:  # pragma: no cover - exercised in a subprocess by the tests
+        have_pytest_asyncio = False
+    else:
+        have_pytest_asyncio = True
 
     @pytest.fixture(scope="session")
     def moto_endpoint() -> Iterator[str]:
@@ -282,8 +294,21 @@ else:
         with moto_server() as url:
             yield url
 
-    @pytest_asyncio.fixture(name="local_cognito")
-    async def _local_cognito_fixture(moto_endpoint: str) -> AsyncIterator[LocalCognito]:
-        """A fresh user pool (two app clients) on the session's moto server."""
-        async with local_cognito(moto_endpoint) as cognito:
-            yield cognito
+    if have_pytest_asyncio:
+
+        @pytest_asyncio.fixture(name="local_cognito")
+        async def _local_cognito_fixture(moto_endpoint: str) -> AsyncIterator[LocalCognito]:
+            """A fresh user pool (two app clients) on the session's moto server."""
+            async with local_cognito(moto_endpoint) as cognito:
+                yield cognito
+
+    else:
+
+        @pytest.fixture(name="local_cognito")
+        def _local_cognito_unavailable() -> None:
+            """Stands in for the async fixture, to say what is missing."""
+            pytest.fail(
+                "the local_cognito fixture of cognito_flow.testing needs pytest-asyncio: "
+                'pip install "cognito-flow[testing]" installs it',
+                pytrace=False,
+            )

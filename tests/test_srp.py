@@ -29,6 +29,15 @@ TIMESTAMPS: list[tuple[int, str]] = [
 ] + [(c["timestamp_epoch_ms"], c["timestamp"]) for c in CASES]
 
 HAVE_GMPY2 = importlib.util.find_spec("gmpy2") is not None
+
+
+def test_known_answers_live_in_the_repository() -> None:
+    """The vectors are read from tests/data, so a fresh clone tests with nothing beside it."""
+    repository = Path(__file__).resolve().parents[1]
+    assert VECTORS_PATH.is_relative_to(repository)
+    assert (VECTORS_PATH.parent / "README.md").read_text(encoding="utf-8").count("srp.json")
+
+
 BACKENDS = [
     pytest.param("python"),
     pytest.param("gmpy2", marks=pytest.mark.skipif(not HAVE_GMPY2, reason="gmpy2 not installed")),

@@ -5,7 +5,7 @@ InitiateAuth / RespondToAuthChallenge), threading the Session from call to call
 and answering each challenge with the handler registered for it.
 """
 
-from ._client import ChallengeContext, CognitoAuthClient, safe_aio_config
+from ._client import CognitoAuthClient, safe_aio_config
 from ._devices import DeviceStore, InMemoryDeviceStore
 from ._models import (
     AuthenticationResult,
@@ -16,7 +16,7 @@ from ._models import (
     NewDeviceMetadata,
     RememberedDevice,
 )
-from ._registry import Handler, HandlerRegistry
+from ._registry import ChallengeContext, Handler, HandlerRegistry
 from .exceptions import (
     CodeDeliveryError,
     CodeMismatchError,

@@ -20,16 +20,18 @@ import botocore.exceptions
 import botocore.parsers
 
 from . import srp
+from ._answers import parse_answers
+from ._config import FlowConfig, check_pool_id
 from ._devices import DeviceOutcome, DeviceStore, NewDeviceSteps
+from ._errors import check_text
 from ._events import Call, Compute
-from ._flow import FlowConfig, SignIn, check_text, parse_answers
+from ._flow import SignIn
 from ._models import AuthenticationResult, AuthFlow, Challenge, RememberedDevice
-from ._registry import Handler, HandlerRegistry
+from ._registry import ChallengeContext, Handler, HandlerRegistry
 from ._worker import worker
 from .exceptions import (
     CognitoFlowError,
     ConfigurationError,
-    DeviceNotFoundError,
     HandlerError,
     ServiceError,
     TransportError,
@@ -42,42 +44,9 @@ from .exceptions import (
 if TYPE_CHECKING:
     from types_aiobotocore_cognito_idp import CognitoIdentityProviderClient
 
-__all__ = ["ChallengeContext", "CognitoAuthClient"]
+__all__ = ["CognitoAuthClient", "safe_aio_config", "translate_error"]
 
 logger = logging.getLogger("cognito_flow")
-
-
-#: Registry used when a call passes no handlers; never mutated.
-_NO_HANDLERS = HandlerRegistry()
-
-
-@attrs.frozen(kw_only=True)
-class ChallengeContext:
-    """What a handler may want besides the challenge itself.
-
-    Attributes:
-        client: the CognitoAuthClient running the sign-in.
-        round: how many challenges this sign-in (or resume) has seen so far.
-        flow: the AuthFlow the sign-in started with ("" on resume).
-        client_metadata: the ClientMetadata sent with every call.
-    """
-
-    client: CognitoAuthClient
-    round: int
-    flow: str
-    client_metadata: Mapping[str, str] | None = attrs.field(default=None, repr=False)
-
-
-def _as_registry(handlers: HandlerRegistry | Mapping[str, Handler] | None) -> HandlerRegistry:
-    if handlers is None:
-        return _NO_HANDLERS
-    if isinstance(handlers, HandlerRegistry):
-        return handlers
-    if isinstance(handlers, Mapping):
-        return HandlerRegistry(handlers=dict(handlers))
-    raise ConfigurationError(
-        f"handlers must be a HandlerRegistry or a mapping, not {type(handlers).__name__}"
-    )
 
 
 def translate_error(exc: Exception, call: Call) -> CognitoFlowError:
@@ -353,10 +322,7 @@ class CognitoAuthClient:
         """
         import aiobotocore.session
 
-        if not isinstance(user_pool_id, str) or "_" not in user_pool_id:
-            raise ConfigurationError(
-                "user_pool_id must look like '<region>_<id>', e.g. 'eu-west-1_AbC123'"
-            )
+        check_pool_id(user_pool_id)
         aio_session = session or aiobotocore.session.get_session()
         async with aio_session.create_client(
             "cognito-idp",
@@ -420,24 +386,12 @@ class CognitoAuthClient:
         Returns the tokens, or the pending ``Challenge`` for the caller to
         answer later with ``resume()`` (keep it with ``to_dict()``).
         """
-        registry = _as_registry(handlers)
+        registry = HandlerRegistry.coerce(handlers)
         metadata = _check_metadata(client_metadata)
         device = await self._load_device(username)
-        while True:
-            sign_in = SignIn(self._config, device=device, client_metadata=metadata)
-            event = sign_in.initiate(
-                username, password, flow, preferred_challenge=preferred_challenge
-            )
-            try:
-                return await self._drive(sign_in, event, registry)
-            except DeviceNotFoundError:
-                if device is None:
-                    raise
-                # The service forgot the device (it was deleted or expired):
-                # forget it too and sign in as from a new device.
-                logger.info("remembered device is unknown to the service; dropping it")
-                await self._forget_device(username)
-                device = None
+        sign_in = SignIn(self._config, device=device, client_metadata=metadata)
+        event = sign_in.initiate(username, password, flow, preferred_challenge=preferred_challenge)
+        return await self._drive(sign_in, event, registry, device_owner=username)
 
     async def resume(
         self,
@@ -454,7 +408,7 @@ class CognitoAuthClient:
         in the answers when answering SELECT_CHALLENGE with PASSWORD or
         PASSWORD_SRP (``start()`` fills it in from its own argument).
         """
-        registry = _as_registry(handlers)
+        registry = HandlerRegistry.coerce(handlers)
         metadata = _check_metadata(client_metadata)
         device = None
         if isinstance(challenge, Challenge) and challenge.device_key is not None:
@@ -466,12 +420,7 @@ class CognitoAuthClient:
                 )
         sign_in = SignIn(self._config, device=device, client_metadata=metadata)
         event = sign_in.resume(challenge, answers)
-        try:
-            return await self._drive(sign_in, event, registry)
-        except DeviceNotFoundError:
-            if device is not None:
-                await self._forget_device(challenge.username)
-            raise
+        return await self._drive(sign_in, event, registry, device_owner=challenge.username)
 
     async def refresh(
         self,
@@ -493,7 +442,7 @@ class CognitoAuthClient:
         device = await self._load_device(username) if username else None
         sign_in = SignIn(self._config, device=device, client_metadata=metadata)
         call = sign_in.refresh(refresh_token, username, get_tokens=self._state.get_tokens)
-        result = await self._drive(sign_in, call, _NO_HANDLERS)
+        result = await self._drive(sign_in, call, HandlerRegistry.coerce(None))
         if sign_in.fell_back:
             self._state.get_tokens = False
         assert isinstance(result, AuthenticationResult)  # the core allows nothing else
@@ -502,17 +451,29 @@ class CognitoAuthClient:
     # -- the loop -------------------------------------------------------------
 
     async def _drive(
-        self, sign_in: SignIn, event: Any, registry: HandlerRegistry
+        self,
+        sign_in: SignIn,
+        event: Any,
+        registry: HandlerRegistry,
+        *,
+        device_owner: str | None = None,
     ) -> Challenge | AuthenticationResult:
+        """Run the conversation: send its calls, run its maths, ask the handlers.
+
+        ``device_owner`` is the user name the remembered device was found
+        under, to forget it there if the service has forgotten it.
+        """
         while True:
             if isinstance(event, Call):
                 try:
                     response = await self._send(event)
                 except (ServiceError, TransportError) as exc:
                     retry = sign_in.failed(exc)
+                    if sign_in.dropped_device is not None and device_owner is not None:
+                        await self._forget_device(device_owner)
                     if retry is None:
                         raise
-                    logger.debug("retrying %s as the core asks", event.api_name)
+                    logger.debug("%s failed; the core goes on another way", event.api_name)
                     event = retry
                     continue
                 event = sign_in.receive(response)
@@ -651,7 +612,9 @@ class CognitoAuthClient:
         return await self.device_store.get(self.user_pool_id, username)
 
     async def _forget_device(self, username: str) -> None:
+        # The service forgot the device (deleted, or expired): forget it too.
         if self.device_store is not None:
+            logger.info("remembered device is unknown to the service; dropping it")
             await self.device_store.delete(self.user_pool_id, username)
 
     async def _confirm_new_device(

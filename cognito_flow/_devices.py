@@ -11,8 +11,10 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 
 from . import srp
+from ._errors import UnexpectedResponseError
 from ._events import Call, Compute, YieldHook
 from ._models import DeviceStatus, NewDeviceMetadata, RememberedDevice
+from ._responses import confirmation_necessary
 
 __all__ = [
     "DeviceOutcome",
@@ -144,9 +146,10 @@ class NewDeviceSteps:
         """The service's answer to the last Call."""
         if self._awaiting == "confirm":
             self._expect("confirm", "status")
-            necessary = response.get("UserConfirmationNecessary", False)
-            if not isinstance(necessary, bool):
-                return self.failed("ConfirmDevice: UserConfirmationNecessary is not a boolean")
+            try:
+                necessary = confirmation_necessary(response)
+            except UnexpectedResponseError as exc:
+                return self.failed(f"ConfirmDevice: {exc}")
             if not necessary:
                 # The pool remembers every confirmed device by itself.
                 return self._done(DeviceStatus.REMEMBERED)

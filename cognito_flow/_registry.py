@@ -3,22 +3,38 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 import attrs
 
-from .exceptions import ConfigurationError
+from ._errors import ConfigurationError
+from ._models import Challenge
 
-if TYPE_CHECKING:
-    from ._client import ChallengeContext
-    from ._models import Challenge
+__all__ = ["ChallengeContext", "Handler", "HandlerRegistry"]
 
-__all__ = ["Handler", "HandlerRegistry"]
+
+@attrs.frozen(kw_only=True)
+class ChallengeContext:
+    """What a handler may want besides the challenge itself.
+
+    Attributes:
+        client: the CognitoAuthClient running the sign-in (typed ``Any`` here
+            so that this module need not import the client's).
+        round: how many challenges this sign-in (or resume) has seen so far.
+        flow: the AuthFlow the sign-in started with ("" on resume).
+        client_metadata: the ClientMetadata sent with every call.
+    """
+
+    client: Any
+    round: int
+    flow: str
+    client_metadata: Mapping[str, str] | None = attrs.field(default=None, repr=False)
+
 
 #: A challenge handler: gets the challenge and a context, returns its answers
 #: only (``{"SMS_MFA_CODE": "123456"}``); USERNAME, SECRET_HASH, DEVICE_KEY and
 #: the Session are added by the library.
-Handler: TypeAlias = Callable[["Challenge", "ChallengeContext"], Awaitable[Mapping[str, str]]]
+Handler: TypeAlias = Callable[[Challenge, ChallengeContext], Awaitable[Mapping[str, str]]]
 
 H = TypeVar("H", bound=Handler)
 
@@ -65,6 +81,19 @@ class HandlerRegistry:
         self._handlers = {}
         for name, handler in handlers.items():
             self.register(name, handler)
+
+    @classmethod
+    def coerce(cls, handlers: HandlerRegistry | Mapping[str, Handler] | None) -> HandlerRegistry:
+        """``handlers`` as a registry: a registry as it is, a mapping copied, None empty."""
+        if handlers is None:
+            return cls()
+        if isinstance(handlers, HandlerRegistry):
+            return handlers
+        if isinstance(handlers, Mapping):
+            return cls(handlers=dict(handlers))
+        raise ConfigurationError(
+            f"handlers must be a HandlerRegistry or a mapping, not {type(handlers).__name__}"
+        )
 
     def register(self, name: str, handler: Handler, *, replace: bool = False) -> None:
         """Register ``handler`` for challenge ``name``.

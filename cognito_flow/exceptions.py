@@ -54,10 +54,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from ._models import Challenge
+from ._errors import (
+    CognitoFlowError,
+    ConfigurationError,
+    InvalidChallengeError,
+    UnexpectedResponseError,
+)
+from ._models import Challenge
 
 __all__ = [
     "CodeDeliveryError",
@@ -94,28 +98,6 @@ __all__ = [
 ]
 
 REDACTED = "***"
-
-
-class CognitoFlowError(Exception):
-    """Base class of every error this library raises; never raised itself.
-
-    ``retryable`` is True when sending the same request again later may work
-    (timeout, connection reset, HTTP 5xx, throttling), False for a refusal.
-    """
-
-    retryable: bool = False
-
-
-class ConfigurationError(CognitoFlowError, ValueError):
-    """Bad input, detected before any request was sent."""
-
-
-class InvalidChallengeError(ConfigurationError):
-    """A Challenge, or the data it was rebuilt from, that cannot be answered."""
-
-
-class UnexpectedResponseError(CognitoFlowError):
-    """The service (or a stand-in for it) answered with a shape we cannot use."""
 
 
 class HandlerError(CognitoFlowError):

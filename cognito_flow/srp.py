@@ -16,35 +16,15 @@ matches amazon-cognito-identity-js (``AuthenticationHelper``) bit for bit:
   in base64. Device SRP is the same construction with the device group key in
   place of the pool name and the device key in place of the user id.
 
-Theory of operation (speed and the event loop)
-----------------------------------------------
-A sign-in needs three modular exponentiations. Two have the fixed base ``G``
-(``A = G^a`` and ``G^x``): they use a Lim-Lee comb table (8 tables of 255
-entries, about 0.8 MB, built once per backend on first use under a lock), so
-each costs 35 modular multiplications instead of about 256 squarings. The secret ``a``
-is 256 bits (RFC 5054 section 2.6 asks for at least 256), so the one
-variable-base exponentiation, ``S``, has a ~512-bit exponent; it uses a
-left-to-right sliding window (width 5).
-
-Everything runs on one of two backends, chosen automatically: ``gmpy2`` when it
-imports (GMP is ~8x faster on 3072-bit numbers) or plain Python ints.
-:func:`set_backend` / the ``COGNITO_FLOW_SRP_BACKEND`` environment variable
-(``python``, ``gmpy2`` or ``auto``) force one, for tests and benchmarks.
-
-The async layer runs these functions in a worker thread. CPython's builtin
-``pow()`` holds the GIL for its whole run (about 11 ms for a 512-bit exponent
-in pure Python), which would stall the event-loop thread for that long. So
-the exponentiations here are done in slices of bounded work (about 0.4 ms),
-and the heavy public functions take a keyword-only
-``yield_hook: Callable[[], object] | None``, called between slices. Passing
-:func:`release_gil` (``time.sleep(0)``) hands the GIL to a waiting
-event-loop thread; ``None`` (the default) runs without pauses. A hook rather
-than a global switch keeps the functions free of hidden state and lets each
-caller decide (synchronous callers pay nothing). Measured setup that keeps
-the event loop's longest stall under about 2 ms with 50 concurrent sign-ins:
-one dedicated single-thread ``ThreadPoolExecutor`` for all SRP work, and
-``yield_hook=release_gil`` (a multi-thread pool stalled it 20-45 ms: several
-workers then compete with the loop for the GIL; without the hook, 15-60 ms).
+Speed
+-----
+The maths runs on plain Python ints or, when it imports, gmpy2 (the ``fast``
+extra): :func:`set_backend` / the ``COGNITO_FLOW_SRP_BACKEND`` environment
+variable (``python``, ``gmpy2`` or ``auto``) choose. The heavy functions take
+a keyword-only ``yield_hook``, called between slices of about 0.4 ms of work:
+:func:`release_gil` there lets an event loop in another thread run.
+``_modexp.py`` holds that machinery (comb tables, sliding windows, slices)
+and its theory of operation.
 """
 
 from __future__ import annotations
@@ -53,16 +33,25 @@ import base64
 import binascii
 import hashlib
 import hmac
-import importlib
 import os
 import secrets
-import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Final, Literal
 
 import attrs
+
+from ._modexp import (
+    SECRET_BITS,
+    Backend,
+    Meter,
+    comb_table,
+    gmpy2_backend,
+    pow_g,
+    pow_var,
+    python_backend,
+    release_gil,
+)
 
 __all__ = [
     "BACKEND_ENV_VAR",
@@ -109,7 +98,6 @@ G: Final[int] = 2
 BACKEND_ENV_VAR: Final[str] = "COGNITO_FLOW_SRP_BACKEND"
 
 _INFO: Final[bytes] = b"Caldera Derived Key\x01"  # HKDF info plus the T(1) counter
-_SECRET_BITS: Final[int] = 256
 _HEX_DIGITS: Final[frozenset[str]] = frozenset("0123456789abcdefABCDEF")
 _WEEKDAYS: Final[tuple[str, ...]] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS: Final[tuple[str, ...]] = (
@@ -138,47 +126,14 @@ K: Final[int] = _to_int(_sha256(_pad(N), _pad(G)))
 
 
 # --------------------------------------------------------------------------
-# Backends
+# Backends (the machinery itself is in _modexp.py)
 # --------------------------------------------------------------------------
 
-
-@attrs.frozen
-class _Backend:
-    """One arithmetic backend: how to turn ints into its numbers, and constants."""
-
-    name: Literal["python", "gmpy2"]
-    # gmpy2.mpz implements *, %, ==, bool and three-argument pow() exactly like
-    # int for non-negative operands, so the algorithms below are written once,
-    # typed as int, and fed mpz values by this converter on the gmpy2 backend.
-    residue: Callable[[int], int]
-    # Modular multiplications per slice between two yield_hook calls, sized so
-    # that a slice takes about 0.4 ms here (17 us per 3072-bit op in CPython,
-    # 2.3 us with GMP).
-    slice_ops: int
-    n: int
-    k: int
-    g: int
-
-
-def _python_backend() -> _Backend:
-    return _Backend(name="python", residue=int, slice_ops=24, n=N, k=K, g=G)
-
-
-def _gmpy2_backend() -> _Backend | None:
-    try:
-        # import_module keeps mypy from needing stubs gmpy2 does not ship.
-        gmpy2 = importlib.import_module("gmpy2")
-    except ImportError:
-        return None
-    mpz: Callable[[int], int] = gmpy2.mpz
-    return _Backend(name="gmpy2", residue=mpz, slice_ops=160, n=mpz(N), k=mpz(K), g=mpz(G))
-
-
-_BACKENDS: Final[dict[str, _Backend | None]] = {
-    "python": _python_backend(),
-    "gmpy2": _gmpy2_backend(),
+_BACKENDS: Final[dict[str, Backend | None]] = {
+    "python": python_backend(N, K, G),
+    "gmpy2": gmpy2_backend(N, K, G),
 }
-_active: _Backend = _python_backend()
+_active: Backend = python_backend(N, K, G)
 
 
 BackendName = Literal["python", "gmpy2", "auto"]
@@ -224,166 +179,6 @@ def _backend_from_env() -> None:
 _backend_from_env()
 
 
-# --------------------------------------------------------------------------
-# Sliced modular exponentiation
-# --------------------------------------------------------------------------
-
-
-class _Meter:
-    """Counts modular multiplications and calls the hook once per slice."""
-
-    __slots__ = ("_budget", "_hook", "_used")
-
-    def __init__(self, hook: Callable[[], object] | None, budget: int) -> None:
-        self._hook = hook
-        # Without a hook there is nothing to interleave, so no slicing at all.
-        self._budget = budget if hook is not None else 1 << 62
-        self._used = 0
-
-    def room(self) -> int:
-        return max(1, self._budget - self._used)
-
-    def spend(self, ops: int) -> None:
-        self._used += ops
-        if self._used >= self._budget:
-            self._used = 0
-            assert self._hook is not None
-            self._hook()
-
-
-def _square_times(be: _Backend, value: int, times: int, meter: _Meter) -> int:
-    """value ** (2 ** times) mod N, in slices."""
-    while times > 0:
-        step = min(times, meter.room())
-        # pow() with a power-of-two exponent is exactly `step` squarings in C.
-        value = pow(value, 1 << step, be.n)
-        meter.spend(step)
-        times -= step
-    return value
-
-
-_WINDOW: Final[int] = 5
-
-
-def _pow_var(be: _Backend, base: int, exponent: int, meter: _Meter) -> int:
-    """base ** exponent mod N for a variable base: sliding window, sliced."""
-    if exponent == 0:
-        return be.residue(1)
-    b = base % be.n
-    b2 = b * b % be.n
-    odd = [b]  # odd[i] = b ** (2 * i + 1)
-    for _ in range((1 << (_WINDOW - 1)) - 1):
-        odd.append(odd[-1] * b2 % be.n)
-    meter.spend(len(odd))
-    bits = format(exponent, "b")
-    result: int | None = None
-    pending = 0  # squarings owed to `result` before the next multiplication
-    i = 0
-    while i < len(bits):
-        if bits[i] == "0":
-            pending += 1
-            i += 1
-            continue
-        # The longest window of at most _WINDOW bits that starts and ends in 1.
-        window = bits[i : i + _WINDOW].rstrip("0")
-        factor = odd[int(window, 2) >> 1]
-        if result is None:
-            result = factor
-        else:
-            result = _square_times(be, result, pending + len(window), meter)
-            result = result * factor % be.n
-            meter.spend(1)
-        pending = 0
-        i += len(window)
-    assert result is not None  # exponent > 0 has a leading 1
-    return _square_times(be, result, pending, meter)
-
-
-# Lim-Lee comb for the fixed base G: the 256-bit exponent is read as 8 rows
-# of 32 bits; table j holds, for every 8-bit mask m, the product of
-# G ** (2 ** (32 * r + 4 * j)) over the rows r set in m. An exponentiation is
-# then 3 squarings and at most 32 multiplications by table entries.
-_COMB_ROWS: Final[int] = 8
-_COMB_TABLES: Final[int] = 8
-_COMB_ROW_BITS: Final[int] = _SECRET_BITS // _COMB_ROWS  # 32
-_COMB_STEP: Final[int] = _COMB_ROW_BITS // _COMB_TABLES  # 4
-
-_comb_cache: dict[str, tuple[tuple[int, ...], ...]] = {}
-_comb_lock = threading.Lock()
-
-
-def _new_lock_in_child() -> None:
-    # A fork while another thread builds the table would leave the child a
-    # lock that nobody will ever release; the unfinished table was never
-    # cached, so the child simply builds its own.
-    global _comb_lock
-    _comb_lock = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):  # pragma: no branch - POSIX
-    os.register_at_fork(after_in_child=_new_lock_in_child)
-
-
-def _comb_table(be: _Backend, meter: _Meter) -> tuple[tuple[int, ...], ...]:
-    table = _comb_cache.get(be.name)
-    if table is not None:
-        return table
-    # A lock, not functools.cache: concurrent first calls must not all spend
-    # ~40 ms building the same table.
-    with _comb_lock:
-        table = _comb_cache.get(be.name)
-        if table is None:
-            table = _build_comb(be, meter)
-            _comb_cache[be.name] = table
-    return table
-
-
-def _build_comb(be: _Backend, meter: _Meter) -> tuple[tuple[int, ...], ...]:
-    # powers[i] = G ** (2 ** (4 * i)): every base a table entry is made of.
-    powers = [be.g]
-    for _ in range(_SECRET_BITS // _COMB_STEP - 1):
-        powers.append(_square_times(be, powers[-1], _COMB_STEP, meter))
-    tables = []
-    for j in range(_COMB_TABLES):
-        row_bases = [powers[(_COMB_ROW_BITS * r + _COMB_STEP * j) // _COMB_STEP]
-                     for r in range(_COMB_ROWS)]  # fmt: skip
-        entries = [be.residue(1)]
-        for mask in range(1, 1 << _COMB_ROWS):
-            low = (mask & -mask).bit_length() - 1
-            entries.append(entries[mask & (mask - 1)] * row_bases[low] % be.n)
-            meter.spend(1)
-        tables.append(tuple(entries))
-    return tuple(tables)
-
-
-def _pow_g(be: _Backend, exponent: int, meter: _Meter) -> int:
-    """G ** exponent mod N: comb table for up to 256 bits, else sliding window."""
-    if exponent.bit_length() > _SECRET_BITS:
-        # Only callers that bring their own oversized secret get here (the
-        # JS client draws 1024-bit values); correct, just without the table.
-        return _pow_var(be, be.g, exponent, meter)
-    tables = _comb_table(be, meter)
-    row_mask = (1 << _COMB_ROW_BITS) - 1
-    rows = [(exponent >> (_COMB_ROW_BITS * r)) & row_mask for r in range(_COMB_ROWS)]
-    result: int | None = None
-    for bit in range(_COMB_STEP - 1, -1, -1):
-        if result is not None:
-            result = result * result % be.n
-            meter.spend(1)
-        for j, table in enumerate(tables):
-            shift = _COMB_STEP * j + bit
-            mask = 0
-            for r, row in enumerate(rows):
-                mask |= ((row >> shift) & 1) << r
-            if mask:
-                if result is None:
-                    result = table[mask]
-                else:
-                    result = result * table[mask] % be.n
-                    meter.spend(1)
-    return result if result is not None else be.residue(1)
-
-
 def precompute(*, yield_hook: Callable[[], object] | None = None) -> None:
     """Build the fixed-base table of the active backend now (idempotent).
 
@@ -391,18 +186,7 @@ def precompute(*, yield_hook: Callable[[], object] | None = None) -> None:
     Python, 5 ms with gmpy2). ``yield_hook`` is called between slices.
     """
     be = _active
-    _comb_table(be, _Meter(yield_hook, be.slice_ops))
-
-
-def release_gil() -> None:
-    """A ``yield_hook`` for worker threads: let a waiting thread take the GIL.
-
-    ``time.sleep(0)`` drops the GIL for a moment, and a thread blocked on it
-    (the event loop, woken by its selector) takes it then, instead of waiting
-    for CPython's 5 ms switch interval. With one dedicated worker thread this
-    kept the longest event-loop stall under 2 ms in benchmarks/srp.py.
-    """
-    time.sleep(0)
+    comb_table(be, Meter(yield_hook, be.slice_ops))
 
 
 # --------------------------------------------------------------------------
@@ -419,7 +203,7 @@ def generate_secret(randbits: Callable[[int], int] = secrets.randbits) -> int:
     value below 2**256 means ``a == 0``, so zero is redrawn.
     """
     for _ in range(64):
-        a = randbits(_SECRET_BITS)
+        a = randbits(SECRET_BITS)
         if 0 < a < N:
             return a
     raise RuntimeError("the random source returned no usable SRP secret in 64 draws")
@@ -438,7 +222,7 @@ def public_a(a: int, *, yield_hook: Callable[[], object] | None = None) -> int:
     """
     _check_secret(a)
     be = _active
-    big_a = int(_pow_g(be, a, _Meter(yield_hook, be.slice_ops)))
+    big_a = int(pow_g(be, a, Meter(yield_hook, be.slice_ops)))
     if big_a % N == 0:  # impossible for a prime N; checked as the JS client does
         raise ValueError("SRP_A is zero modulo N")
     return big_a
@@ -520,16 +304,16 @@ def derive_key(
     if big_b % N == 0:
         raise ValueError("SRP_B is zero modulo N: the server's value is invalid")
     be = _active
-    meter = _Meter(yield_hook, be.slice_ops)
-    big_a = int(_pow_g(be, a, meter)) if srp_a_hex is None else _parse_hex("srp_a_hex", srp_a_hex)
+    meter = Meter(yield_hook, be.slice_ops)
+    big_a = int(pow_g(be, a, meter)) if srp_a_hex is None else _parse_hex("srp_a_hex", srp_a_hex)
     u = _compute_u(big_a, big_b)
     if u == 0:
         raise ValueError("u = H(A | B) is zero: the server's SRP_B is unusable")
     identity = _sha256(f"{pool_name}{user_id}:{password}".encode())
     x = _to_int(_sha256(_pad(salt), identity))
-    g_x = _pow_g(be, x, meter)
+    g_x = pow_g(be, x, meter)
     base = (be.residue(big_b) - be.k * g_x) % be.n
-    s = int(_pow_var(be, base, a + u * x, meter))
+    s = int(pow_var(be, base, a + u * x, meter))
     prk = hmac.digest(_pad(u), _pad(s), "sha256")
     return hmac.digest(prk, _INFO, "sha256")[:16]
 
@@ -683,7 +467,7 @@ def device_verifier(
     identity = _sha256(f"{device_group_key}{device_key}:{password}".encode())
     x = _to_int(_sha256(salt_pad, identity))
     be = _active
-    verifier = int(_pow_g(be, x, _Meter(yield_hook, be.slice_ops)))
+    verifier = int(pow_g(be, x, Meter(yield_hook, be.slice_ops)))
     return DeviceVerifier(
         password=password,
         salt_b64=base64.b64encode(salt_pad).decode("ascii"),

@@ -22,8 +22,11 @@ from cognito_flow import (
     TooManyChallengesError,
     UnexpectedResponseError,
 )
+from cognito_flow._config import FlowConfig
 from cognito_flow._devices import RememberedDevice
-from cognito_flow._flow import Call, Compute, FlowConfig, SignIn, secret_hash
+from cognito_flow._events import Call, Compute
+from cognito_flow._flow import SignIn
+from cognito_flow._requests import secret_hash
 from cognito_flow.exceptions import TransportError, error_for_service
 
 POOL = "eu-west-1_AbC123"
@@ -684,7 +687,7 @@ def test_resume_needs_a_challenge_and_threads_only_the_session_it_has() -> None:
 
 def test_steps_out_of_order_are_a_programming_error() -> None:
     """Feeding a response before initiating is a RuntimeError naming the state."""
-    with pytest.raises(RuntimeError, match="idle"):
+    with pytest.raises(RuntimeError, match="awaits Idle"):
         SignIn(config()).receive({})
 
 

@@ -35,7 +35,7 @@ from cognito_flow import (
     UnhandledChallengeError,
     handlers,
 )
-from cognito_flow._flow import secret_hash
+from cognito_flow._requests import secret_hash
 from cognito_flow.testing import LocalCognito, fresh_totp_code, wrong_totp_code
 
 E = TypeVar("E", bound=BaseException)

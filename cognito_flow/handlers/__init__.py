@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
-from .._flow import otpauth_uri
 from .._models import Challenge, ChallengeName
 from .._registry import Handler
+from .._responses import otpauth_uri
 from ..exceptions import ConfigurationError
 
 __all__ = [

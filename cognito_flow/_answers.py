@@ -1,0 +1,85 @@
+"""Answers to challenges: which keys each challenge expects, checks, and which are secret."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ._errors import ConfigurationError, check_text
+from ._names import ChallengeName
+
+__all__ = ["ANSWER_KEYS", "RESERVED_ANSWER_KEYS", "parse_answers", "secret_values"]
+
+#: Answer keys the core fills in; a handler that returns one is refused.
+RESERVED_ANSWER_KEYS = frozenset({"USERNAME", "SECRET_HASH", "DEVICE_KEY", "SESSION", "Session"})
+
+#: The answer keys each challenge expects from the caller: the alternatives,
+#: each a set of keys that must all be there (more are allowed, e.g.
+#: NEW_PASSWORD_REQUIRED's ``userAttributes.*``). The challenges the core
+#: answers alone (PASSWORD_VERIFIER, DEVICE_*) have none.
+ANSWER_KEYS: Mapping[str, tuple[frozenset[str], ...]] = {
+    ChallengeName.NEW_PASSWORD_REQUIRED: (frozenset({"NEW_PASSWORD"}),),
+    ChallengeName.SMS_MFA: (frozenset({"SMS_MFA_CODE"}),),
+    ChallengeName.SOFTWARE_TOKEN_MFA: (frozenset({"SOFTWARE_TOKEN_MFA_CODE"}),),
+    ChallengeName.EMAIL_OTP: (frozenset({"EMAIL_OTP_CODE"}),),
+    ChallengeName.SMS_OTP: (frozenset({"SMS_OTP_CODE"}),),
+    ChallengeName.SELECT_MFA_TYPE: (frozenset({"ANSWER"}),),
+    ChallengeName.CUSTOM_CHALLENGE: (frozenset({"ANSWER"}),),
+    ChallengeName.SELECT_CHALLENGE: (frozenset({"ANSWER"}),),
+    ChallengeName.WEB_AUTHN: (frozenset({"CREDENTIAL"}),),
+    ChallengeName.PASSWORD: (frozenset({"PASSWORD"}),),
+    ChallengeName.PASSWORD_SRP: (frozenset({"PASSWORD"}),),
+    ChallengeName.MFA_SETUP: (
+        frozenset({"SOFTWARE_TOKEN_MFA_CODE"}),
+        frozenset({"EMAIL"}),
+        frozenset({"ANSWER"}),
+    ),
+}
+
+#: Challenges whose ANSWER names a factor or a challenge, not a secret.
+_CHOICE_CHALLENGES = frozenset(
+    {ChallengeName.SELECT_MFA_TYPE, ChallengeName.SELECT_CHALLENGE, ChallengeName.MFA_SETUP}
+)
+
+
+def parse_answers(challenge_name: str, answers: object) -> dict[str, str]:
+    """Check answers to ``challenge_name`` and return them as a plain dict.
+
+    Raises ``ConfigurationError`` naming the problem (never a value).
+    """
+    if not isinstance(answers, Mapping):
+        raise ConfigurationError(
+            f"answers to {challenge_name} must be a mapping of strings, "
+            f"not {type(answers).__name__}"
+        )
+    out: dict[str, str] = {}
+    for key, value in answers.items():
+        if not isinstance(key, str):
+            raise ConfigurationError(
+                f"answers to {challenge_name}: keys must be strings, not {type(key).__name__}"
+            )
+        if not isinstance(value, str):
+            raise ConfigurationError(
+                f"answers to {challenge_name}: {key} must be a string, not {type(value).__name__}"
+            )
+        if key in RESERVED_ANSWER_KEYS:
+            raise ConfigurationError(
+                f"answers to {challenge_name} must not set {key}: the library adds it"
+            )
+        out[key] = value
+    check_text(out, f"answers to {challenge_name}", ConfigurationError)
+    options = ANSWER_KEYS.get(challenge_name)
+    if options and not any(option <= out.keys() for option in options):
+        wanted = " or ".join("+".join(sorted(option)) for option in options)
+        raise ConfigurationError(f"answers to {challenge_name} must include {wanted}")
+    return out
+
+
+def secret_values(challenge_name: str, answers: Mapping[str, str]) -> set[str]:
+    """The answer values never to log or echo.
+
+    Every answer is treated as secret (a custom challenge's ANSWER is often a
+    one-time code) except an email address given to MFA_SETUP and the names
+    of factors and challenges chosen.
+    """
+    public = ("ANSWER", "EMAIL") if challenge_name in _CHOICE_CHALLENGES else ("EMAIL",)
+    return {value for key, value in answers.items() if key not in public}

@@ -5,7 +5,7 @@ InitiateAuth / RespondToAuthChallenge), threading the Session from call to call
 and answering each challenge with the handler registered for it.
 """
 
-from ._client import CognitoAuthClient, safe_aio_config
+from ._client import CognitoAuthClient
 from ._devices import DeviceStore, InMemoryDeviceStore
 from ._models import (
     AuthenticationResult,
@@ -17,6 +17,7 @@ from ._models import (
     RememberedDevice,
 )
 from ._registry import ChallengeContext, Handler, HandlerRegistry
+from ._transport import safe_aio_config
 from .exceptions import (
     CodeDeliveryError,
     CodeMismatchError,

@@ -95,7 +95,7 @@ class SignIn:
     Not thread-safe and not reusable: make one per ``start()``/``resume()``.
     """
 
-    config: FlowConfig
+    config: FlowConfig = attrs.field(repr=False)
     device: RememberedDevice | None = attrs.field(default=None, repr=False)
     client_metadata: Mapping[str, str] | None = attrs.field(default=None, repr=False)
 
@@ -247,6 +247,7 @@ class SignIn:
         (A wrong code leaves the Session usable for a few more tries: the
         error already carries the challenge to resume, from ``Call.answering``.)
         """
+        self._expect(AwaitingAuth | AwaitingRefresh | AwaitingSecret | AwaitingVerification)
         match self.state:
             case AwaitingRefresh(get_tokens=True) if lacks_operation(error):
                 return self._refresh_token_auth()
@@ -513,9 +514,9 @@ class SignIn:
 
     # -- internals ----------------------------------------------------------------
 
-    def _expect(self, state: type[State]) -> None:
+    def _expect(self, state: Any) -> None:
         if not isinstance(self.state, state):
-            raise self._out_of_order(f"a call that needs {state.__name__}")
+            raise self._out_of_order(f"a call that needs {state}")
 
     def _out_of_order(self, what: str) -> RuntimeError:
         return RuntimeError(f"SignIn awaits {self.state!r}, not {what}")

@@ -45,10 +45,18 @@ def response_object(response: object, operation: str) -> Mapping[str, Any]:
     return response
 
 
+#: The service model's bounds of a Session (SessionType).
+_SESSION_LENGTH = range(20, 2049)
+
+
 def _optional_session(response: Mapping[str, Any], what: str) -> str | None:
+    # A Session outside the model's bounds could not even be sent back:
+    # botocore would refuse it as if the caller had passed bad input.
     session = response.get("Session")
-    if session is not None and (not isinstance(session, str) or not session):
-        raise UnexpectedResponseError(f"{what}'s Session is not a string")
+    if session is not None and (
+        not isinstance(session, str) or len(session) not in _SESSION_LENGTH
+    ):
+        raise UnexpectedResponseError(f"{what}'s Session is not a string of 20 to 2048 characters")
     return session
 
 

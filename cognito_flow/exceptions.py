@@ -51,7 +51,7 @@ a code not listed there becomes a plain ``ServiceError``.
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
@@ -371,22 +371,43 @@ _RETRYABLE_CODES = frozenset(
 )
 
 
+#: JSON's short escapes, besides ``\\uXXXX``.
+_JSON_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "/": "\\/",
+    "\n": "\\n",
+    "\t": "\\t",
+    "\r": "\\r",
+    "\b": "\\b",
+    "\f": "\\f",
+}
+
+
+def _json_spellings(char: str) -> str:
+    """A regex for every way JSON may spell ``char``: itself, its escape, any-case ``\\uXXXX``."""
+    code = ord(char)
+    units = (
+        [code]
+        if code < 0x10000
+        else [0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF)]
+    )
+    ways = [re.escape(char), "".join(rf"\\u(?i:{unit:04x})" for unit in units)]
+    if char in _JSON_ESCAPES:
+        ways.append(re.escape(_JSON_ESCAPES[char]))
+    return "(?:" + "|".join(ways) + ")"
+
+
 def redact(message: str, secrets: Iterable[str]) -> str:
     """Mask every secret value that appears in ``message``.
 
-    Also masks the JSON-escaped forms of each secret (a password with a quote
-    or a backslash comes back quoted in a JSON error message).
+    Also masks each secret as JSON may spell it when the service quotes it
+    back: any character escaped or not, ``\\u00f6`` or ``\\u00F6``.
     """
-    forms: set[str] = set()
-    for secret in secrets:
-        if not secret or len(secret) < 4:
-            continue
-        forms.add(secret)
-        forms.add(json.dumps(secret)[1:-1])
-        forms.add(json.dumps(secret, ensure_ascii=False)[1:-1])
     # Longest first, so that a secret containing another is masked whole.
-    for form in sorted(forms, key=len, reverse=True):
-        message = message.replace(form, REDACTED)
+    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
+        pattern = "".join(_json_spellings(char) for char in secret)
+        message = re.sub(pattern, REDACTED, message)
     return message
 
 

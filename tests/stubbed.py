@@ -24,8 +24,7 @@ import attrs
 from aiobotocore.session import AioSession
 from aiobotocore.stub import AioStubber
 
-from cognito_flow import CognitoAuthClient
-from cognito_flow._client import safe_aio_config
+from cognito_flow import CognitoAuthClient, safe_aio_config
 
 __all__ = [
     "CLIENT_ID",

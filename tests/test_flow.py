@@ -88,7 +88,9 @@ def test_secret_hash_uses_the_username_of_each_request() -> None:
     assert call.params["AuthParameters"]["SECRET_HASH"] == secret_hash(
         "alice@example.com", CLIENT, SECRET
     )
-    challenge = sign_in.receive(challenge_response("SMS_MFA", "s1", USERNAME="uuid-1"))
+    challenge = sign_in.receive(
+        challenge_response("SMS_MFA", "s1-session-value-0001", USERNAME="uuid-1")
+    )
     assert isinstance(challenge, Challenge)
     assert challenge.username == "uuid-1"
     answer = sign_in.answer(challenge, {"SMS_MFA_CODE": "123456"})
@@ -96,7 +98,7 @@ def test_secret_hash_uses_the_username_of_each_request() -> None:
     responses = answer.params["ChallengeResponses"]
     assert responses["USERNAME"] == "uuid-1"
     assert responses["SECRET_HASH"] == secret_hash("uuid-1", CLIENT, SECRET)
-    assert answer.params["Session"] == "s1"
+    assert answer.params["Session"] == "s1-session-value-0001"
 
 
 # moto encodes with latin-1 where Cognito uses UTF-8, so only ASCII names can
@@ -115,16 +117,16 @@ def test_session_is_threaded_through_every_round() -> None:
     """Each answer carries the Session of the response it answers."""
     sign_in = SignIn(config())
     sign_in.initiate("alice", "pw")
-    first = sign_in.receive(challenge_response("NEW_PASSWORD_REQUIRED", "s1"))
+    first = sign_in.receive(challenge_response("NEW_PASSWORD_REQUIRED", "s1-session-value-0001"))
     assert isinstance(first, Challenge)
     call = sign_in.answer(first, {"NEW_PASSWORD": "new"})
     assert isinstance(call, Call)
-    assert call.params["Session"] == "s1"
-    second = sign_in.receive(challenge_response("SOFTWARE_TOKEN_MFA", "s2"))
+    assert call.params["Session"] == "s1-session-value-0001"
+    second = sign_in.receive(challenge_response("SOFTWARE_TOKEN_MFA", "s2-session-value-0002"))
     assert isinstance(second, Challenge)
     call = sign_in.answer(second, {"SOFTWARE_TOKEN_MFA_CODE": "000000"})
     assert isinstance(call, Call)
-    assert call.params["Session"] == "s2"
+    assert call.params["Session"] == "s2-session-value-0002"
     assert call.params["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
 
 
@@ -135,7 +137,7 @@ def test_required_attributes_must_be_answered() -> None:
     challenge = sign_in.receive(
         challenge_response(
             "NEW_PASSWORD_REQUIRED",
-            "s1",
+            "s1-session-value-0001",
             requiredAttributes=json.dumps(["userAttributes.name", "userAttributes.email"]),
         )
     )
@@ -166,7 +168,7 @@ def test_answers_missing_their_key_are_refused(
     """Answers without the challenge's own key fail before any call, naming the key."""
     sign_in = SignIn(config())
     sign_in.initiate("alice", "pw")
-    challenge = sign_in.receive(challenge_response(name, "s1"))
+    challenge = sign_in.receive(challenge_response(name, "s1-session-value-0001"))
     assert isinstance(challenge, Challenge)
     with pytest.raises(ConfigurationError, match=expected):
         sign_in.answer(challenge, answers)
@@ -177,7 +179,7 @@ def test_answers_may_not_set_what_the_core_adds(key: str) -> None:
     """USERNAME, SECRET_HASH, DEVICE_KEY and Session are the core's to set."""
     sign_in = SignIn(config())
     sign_in.initiate("alice", "pw")
-    challenge = sign_in.receive(challenge_response("SMS_MFA", "s1"))
+    challenge = sign_in.receive(challenge_response("SMS_MFA", "s1-session-value-0001"))
     assert isinstance(challenge, Challenge)
     with pytest.raises(ConfigurationError, match=key):
         sign_in.answer(challenge, {"SMS_MFA_CODE": "1", key: "x"})
@@ -187,7 +189,7 @@ def test_non_string_answers_are_refused() -> None:
     """An answer value that is not a string is a ConfigurationError, not a TypeError."""
     sign_in = SignIn(config())
     sign_in.initiate("alice", "pw")
-    challenge = sign_in.receive(challenge_response("SMS_MFA", "s1"))
+    challenge = sign_in.receive(challenge_response("SMS_MFA", "s1-session-value-0001"))
     assert isinstance(challenge, Challenge)
     with pytest.raises(ConfigurationError, match="must be a string"):
         sign_in.answer(challenge, {"SMS_MFA_CODE": 123456})
@@ -202,7 +204,7 @@ def test_loop_guard_stops_endless_challenges() -> None:
         assert isinstance(challenge, Challenge)
         sign_in.answer(challenge, {"ANSWER": "x"})
     with pytest.raises(TooManyChallengesError, match="3 challenge rounds"):
-        sign_in.receive(challenge_response("CUSTOM_CHALLENGE", "s9"))
+        sign_in.receive(challenge_response("CUSTOM_CHALLENGE", "s9-session-value-0009"))
 
 
 @pytest.mark.parametrize(
@@ -332,12 +334,14 @@ def test_refresh_answer_keeps_the_token_to_keep() -> None:
 
 def test_resume_answers_a_stored_challenge() -> None:
     """resume() answers a challenge rebuilt from to_dict(), with its Session."""
-    challenge = Challenge(name="SOFTWARE_TOKEN_MFA", session="s1", username="alice")
+    challenge = Challenge(
+        name="SOFTWARE_TOKEN_MFA", session="s1-session-value-0001", username="alice"
+    )
     copy = Challenge.from_dict(json.loads(json.dumps(challenge.to_dict())))
     assert copy == challenge
     call = SignIn(config()).resume(copy, {"SOFTWARE_TOKEN_MFA_CODE": "123456"})
     assert isinstance(call, Call)
-    assert call.params["Session"] == "s1"
+    assert call.params["Session"] == "s1-session-value-0001"
     assert call.params["ChallengeResponses"] == {
         "SOFTWARE_TOKEN_MFA_CODE": "123456",
         "USERNAME": "alice",
@@ -349,25 +353,27 @@ def test_mfa_setup_associates_verifies_and_answers() -> None:
     sign_in = SignIn(config(totp_issuer="My App"))
     sign_in.initiate("alice", "pw")
     associate = sign_in.receive(
-        challenge_response("MFA_SETUP", "s1", MFAS_CAN_SETUP='["SOFTWARE_TOKEN_MFA"]')
+        challenge_response(
+            "MFA_SETUP", "s1-session-value-0001", MFAS_CAN_SETUP='["SOFTWARE_TOKEN_MFA"]'
+        )
     )
     assert isinstance(associate, Call)
     assert associate.operation == "associate_software_token"
-    assert associate.params == {"Session": "s1"}
-    challenge = sign_in.receive({"SecretCode": "SEED", "Session": "s2"})
+    assert associate.params == {"Session": "s1-session-value-0001"}
+    challenge = sign_in.receive({"SecretCode": "SEED", "Session": "s2-session-value-0002"})
     assert isinstance(challenge, Challenge)
-    assert challenge.session == "s2"
+    assert challenge.session == "s2-session-value-0002"
     assert challenge.secret_code == "SEED"
     assert challenge.otpauth_uri == "otpauth://totp/My%20App:alice?secret=SEED&issuer=My%20App"
     assert "SEED" not in repr(challenge)
     verify = sign_in.answer(challenge, {"SOFTWARE_TOKEN_MFA_CODE": "123456"})
     assert isinstance(verify, Call)
     assert verify.operation == "verify_software_token"
-    assert verify.params == {"Session": "s2", "UserCode": "123456"}
-    respond = sign_in.receive({"Status": "SUCCESS", "Session": "s3"})
+    assert verify.params == {"Session": "s2-session-value-0002", "UserCode": "123456"}
+    respond = sign_in.receive({"Status": "SUCCESS", "Session": "s3-session-value-0003"})
     assert isinstance(respond, Call)
     assert respond.params["ChallengeName"] == "MFA_SETUP"
-    assert respond.params["Session"] == "s3"
+    assert respond.params["Session"] == "s3-session-value-0003"
     assert respond.params["ChallengeResponses"] == {"USERNAME": "alice"}
 
 
@@ -375,8 +381,12 @@ def test_mfa_setup_verify_error_status_is_a_code_mismatch() -> None:
     """VerifySoftwareToken status ERROR raises CodeMismatchError."""
     sign_in = SignIn(config())
     sign_in.initiate("alice", "pw")
-    sign_in.receive(challenge_response("MFA_SETUP", "s1", MFAS_CAN_SETUP='["SOFTWARE_TOKEN_MFA"]'))
-    challenge = sign_in.receive({"SecretCode": "SEED", "Session": "s2"})
+    sign_in.receive(
+        challenge_response(
+            "MFA_SETUP", "s1-session-value-0001", MFAS_CAN_SETUP='["SOFTWARE_TOKEN_MFA"]'
+        )
+    )
+    challenge = sign_in.receive({"SecretCode": "SEED", "Session": "s2-session-value-0002"})
     assert isinstance(challenge, Challenge)
     sign_in.answer(challenge, {"SOFTWARE_TOKEN_MFA_CODE": "000000"})
     with pytest.raises(CodeMismatchError):
@@ -407,7 +417,7 @@ def test_device_key_goes_on_every_call() -> None:
     call = sign_in.initiate("alice", "pw")
     assert isinstance(call, Call)
     assert call.params["AuthParameters"]["DEVICE_KEY"] == "dev-key"
-    challenge = sign_in.receive(challenge_response("SMS_MFA", "s1"))
+    challenge = sign_in.receive(challenge_response("SMS_MFA", "s1-session-value-0001"))
     assert isinstance(challenge, Challenge)
     assert challenge.device_key == "dev-key"
     call = sign_in.answer(challenge, {"SMS_MFA_CODE": "1"})
@@ -433,7 +443,7 @@ def test_client_metadata_goes_on_every_call() -> None:
     call = sign_in.initiate("alice", "pw")
     assert isinstance(call, Call)
     assert call.params["ClientMetadata"] == {"k": "v"}
-    challenge = sign_in.receive(challenge_response("CUSTOM_CHALLENGE", "s1"))
+    challenge = sign_in.receive(challenge_response("CUSTOM_CHALLENGE", "s1-session-value-0001"))
     assert isinstance(challenge, Challenge)
     call = sign_in.answer(challenge, {"ANSWER": "42"})
     assert isinstance(call, Call)
@@ -444,7 +454,9 @@ def test_unknown_challenge_names_flow_through() -> None:
     """A challenge the enum does not know is handed to the caller as a plain string."""
     sign_in = SignIn(config())
     sign_in.initiate("alice", "pw")
-    challenge = sign_in.receive(challenge_response("BRAND_NEW_CHALLENGE", "s1", X="1"))
+    challenge = sign_in.receive(
+        challenge_response("BRAND_NEW_CHALLENGE", "s1-session-value-0001", X="1")
+    )
     assert isinstance(challenge, Challenge)
     assert challenge.name == "BRAND_NEW_CHALLENGE"
     call = sign_in.answer(challenge, {"WHATEVER": "1"})
@@ -525,19 +537,21 @@ def test_mfa_setup_with_a_choice_waits_for_the_person() -> None:
     sign_in = SignIn(config())
     sign_in.initiate("alice", "pw")
     offered = '["SOFTWARE_TOKEN_MFA","EMAIL_OTP"]'
-    challenge = sign_in.receive(challenge_response("MFA_SETUP", "s1", MFAS_CAN_SETUP=offered))
+    challenge = sign_in.receive(
+        challenge_response("MFA_SETUP", "s1-session-value-0001", MFAS_CAN_SETUP=offered)
+    )
     assert isinstance(challenge, Challenge)
     assert challenge.secret_code is None
     associate = sign_in.answer(challenge, {"ANSWER": "SOFTWARE_TOKEN_MFA"})
     assert isinstance(associate, Call)
     assert associate.operation == "associate_software_token"
-    assert associate.params == {"Session": "s1"}
-    with_secret = sign_in.receive({"SecretCode": "SEED", "Session": "s2"})
+    assert associate.params == {"Session": "s1-session-value-0001"}
+    with_secret = sign_in.receive({"SecretCode": "SEED", "Session": "s2-session-value-0002"})
     assert isinstance(with_secret, Challenge)
     assert with_secret.secret_code == "SEED"
     verify = sign_in.answer(with_secret, {"SOFTWARE_TOKEN_MFA_CODE": "123456"})
     assert isinstance(verify, Call)
-    assert verify.params["Session"] == "s2"
+    assert verify.params["Session"] == "s2-session-value-0002"
 
 
 def test_mfa_setup_email_answers_with_the_original_session() -> None:
@@ -545,11 +559,13 @@ def test_mfa_setup_email_answers_with_the_original_session() -> None:
     sign_in = SignIn(config())
     sign_in.initiate("alice", "pw")
     offered = '["SOFTWARE_TOKEN_MFA","EMAIL_OTP"]'
-    challenge = sign_in.receive(challenge_response("MFA_SETUP", "s1", MFAS_CAN_SETUP=offered))
+    challenge = sign_in.receive(
+        challenge_response("MFA_SETUP", "s1-session-value-0001", MFAS_CAN_SETUP=offered)
+    )
     assert isinstance(challenge, Challenge)
     call = sign_in.answer(challenge, {"EMAIL": "alice@example.com"})
     assert isinstance(call, Call)
-    assert call.params["Session"] == "s1"
+    assert call.params["Session"] == "s1-session-value-0001"
     assert call.params["ChallengeResponses"] == {"EMAIL": "alice@example.com", "USERNAME": "alice"}
 
 
@@ -558,7 +574,9 @@ def test_mfa_setup_answer_must_choose_the_app() -> None:
     sign_in = SignIn(config())
     sign_in.initiate("alice", "pw")
     offered = '["SOFTWARE_TOKEN_MFA","EMAIL_OTP"]'
-    challenge = sign_in.receive(challenge_response("MFA_SETUP", "s1", MFAS_CAN_SETUP=offered))
+    challenge = sign_in.receive(
+        challenge_response("MFA_SETUP", "s1-session-value-0001", MFAS_CAN_SETUP=offered)
+    )
     assert isinstance(challenge, Challenge)
     with pytest.raises(ConfigurationError, match="EMAIL"):
         sign_in.answer(challenge, {"ANSWER": "SMS_MFA"})
@@ -572,7 +590,7 @@ def _password_verifier_answer(user_id: str, username: str) -> tuple[SignIn, Call
     compute = sign_in.receive(
         challenge_response(
             "PASSWORD_VERIFIER",
-            "s1",
+            "s1-session-value-0001",
             SRP_B="3" * 700,
             SALT="ab12",
             SECRET_BLOCK="c2VjcmV0",
@@ -607,9 +625,10 @@ def test_unknown_user_id_for_srp_is_retried_once_with_username() -> None:
         == call.params["ChallengeResponses"]["PASSWORD_CLAIM_SIGNATURE"]
     )
     # Later answers use the name that worked.
-    challenge = sign_in.receive(challenge_response("SOFTWARE_TOKEN_MFA", "s2"))
+    challenge = sign_in.receive(challenge_response("SOFTWARE_TOKEN_MFA", "s2-session-value-0002"))
     assert isinstance(challenge, Challenge)
     assert challenge.username == "alice"
+    sign_in.answer(challenge, {"SOFTWARE_TOKEN_MFA_CODE": "123456"})
     assert (
         sign_in.failed(error_for_service("UserNotFoundException", "User does not exist.")) is None
     )
@@ -695,7 +714,7 @@ def test_password_challenge_is_answered_with_the_known_password() -> None:
     """A PASSWORD challenge is answered by the core when start() was given the password."""
     sign_in = SignIn(config())
     sign_in.initiate("alice", "pw", AuthFlow.USER_AUTH)
-    call = sign_in.receive(challenge_response("PASSWORD", "s1"))
+    call = sign_in.receive(challenge_response("PASSWORD", "s1-session-value-0001"))
     assert isinstance(call, Call)
     assert call.params["ChallengeResponses"] == {"PASSWORD": "pw", "USERNAME": "alice"}
 
@@ -705,7 +724,7 @@ def test_select_challenge_password_without_a_password_is_refused() -> None:
     for answer in ("PASSWORD", "PASSWORD_SRP"):
         sign_in = SignIn(config())
         sign_in.initiate("alice", None, AuthFlow.USER_AUTH)
-        challenge = sign_in.receive(challenge_response("SELECT_CHALLENGE", "s1"))
+        challenge = sign_in.receive(challenge_response("SELECT_CHALLENGE", "s1-session-value-0001"))
         assert isinstance(challenge, Challenge)
         with pytest.raises(ConfigurationError, match="needs PASSWORD"):
             sign_in.answer(challenge, {"ANSWER": answer})
@@ -717,25 +736,31 @@ def test_verifiers_out_of_sequence_are_unexpected() -> None:
     sign_in = SignIn(config())
     sign_in.initiate("alice", "pw")
     with pytest.raises(UnexpectedResponseError, match="did not start SRP"):
-        sign_in.receive(challenge_response("PASSWORD_VERIFIER", "s1", **srp_params))
+        sign_in.receive(
+            challenge_response("PASSWORD_VERIFIER", "s1-session-value-0001", **srp_params)
+        )
     device = RememberedDevice(
         device_key="dev-key", device_group_key="group", device_password="device-password"
     )
     sign_in = SignIn(config(), device=device)
     sign_in.initiate("alice", "pw")
     with pytest.raises(UnexpectedResponseError, match="before DEVICE_SRP_AUTH"):
-        sign_in.receive(challenge_response("DEVICE_PASSWORD_VERIFIER", "s1", **srp_params))
+        sign_in.receive(
+            challenge_response("DEVICE_PASSWORD_VERIFIER", "s1-session-value-0001", **srp_params)
+        )
     sign_in = SignIn(config(), device=device)
     sign_in.initiate("alice", "pw")
     with pytest.raises(UnexpectedResponseError, match="without SALT"):
-        sign_in.receive(challenge_response("DEVICE_PASSWORD_VERIFIER", "s1", SRP_B="3"))
+        sign_in.receive(
+            challenge_response("DEVICE_PASSWORD_VERIFIER", "s1-session-value-0001", SRP_B="3")
+        )
 
 
 def test_mfa_setup_code_needs_a_fetched_secret() -> None:
     """A TOTP code for an MFA_SETUP whose secret was never fetched is refused."""
     challenge = Challenge(
         name="MFA_SETUP",
-        session="s1",
+        session="s1-session-value-0001",
         username="alice",
         parameters={"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA","EMAIL_OTP"]'},
     )
@@ -750,7 +775,7 @@ def test_mfa_setup_sends_the_friendly_device_name_and_keeps_the_session() -> Non
     """FRIENDLY_DEVICE_NAME goes to VerifySoftwareToken; without a new Session the last one answers."""
     challenge = Challenge(
         name="MFA_SETUP",
-        session="s2",
+        session="s2-session-value-0002",
         username="alice",
         parameters={"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA"]', "SECRET_CODE": "SEED"},
     )
@@ -762,7 +787,7 @@ def test_mfa_setup_sends_the_friendly_device_name_and_keeps_the_session() -> Non
     assert verify.params["FriendlyDeviceName"] == "phone"
     answer = sign_in.receive({"Status": "SUCCESS"})
     assert isinstance(answer, Call)
-    assert answer.params["Session"] == "s2"
+    assert answer.params["Session"] == "s2-session-value-0002"
     assert answer.params["ChallengeName"] == "MFA_SETUP"
 
 
@@ -770,7 +795,7 @@ def test_code_mismatch_carries_the_challenge_it_answered() -> None:
     """A CodeMismatchError from the answer gets the challenge, to be resumed."""
     sign_in = SignIn(config())
     sign_in.initiate("alice", "pw")
-    challenge = sign_in.receive(challenge_response("SMS_MFA", "s1"))
+    challenge = sign_in.receive(challenge_response("SMS_MFA", "s1-session-value-0001"))
     assert isinstance(challenge, Challenge)
     call = sign_in.answer(challenge, {"SMS_MFA_CODE": "000000"})
     assert isinstance(call, Call)
@@ -784,9 +809,185 @@ def test_other_errors_carry_no_challenge() -> None:
     """A spent Session is not resumable: SessionExpiredError has no .challenge."""
     sign_in = SignIn(config())
     sign_in.initiate("alice", "pw")
-    challenge = sign_in.receive(challenge_response("SMS_MFA", "s1"))
+    challenge = sign_in.receive(challenge_response("SMS_MFA", "s1-session-value-0001"))
     assert isinstance(challenge, Challenge)
     sign_in.answer(challenge, {"SMS_MFA_CODE": "000000"})
     error = error_for_service("NotAuthorizedException", "Invalid session for the user.")
     assert sign_in.failed(error) is None
     assert error.challenge is None
+
+
+# -- every (state, event) pair, h2's way ---------------------------------------
+#
+# Each state of the conversation is reached by a short script, then every
+# event is fed to it with Hypothesis-drawn payloads. The outcome is always one
+# of: the next step (a Call, Compute, Challenge or AuthenticationResult, or
+# None from failed()), a CognitoFlowError, or - only for an event that state
+# does not accept - a RuntimeError that leaves the state as it was.
+
+PASSWORD_OF_REACH = "reach-Passw0rd-1"
+SRP_PARAMS = {"SRP_B": "3" * 40, "SALT": "ab12", "SECRET_BLOCK": "c2VjcmV0LWJsb2Nr"}
+
+
+def reach(state: str) -> tuple[SignIn, Compute | None]:
+    """A SignIn in ``state`` (a record of cognito_flow._states), and the Compute it waits on."""
+    sign_in = SignIn(config(admin=False, client_secret=SECRET))
+    if state == "Idle":
+        return sign_in, None
+    if state == "AwaitingRefresh":
+        sign_in.refresh("refresh-token", "alice")
+        return sign_in, None
+    if state == "AwaitingVerification":
+        challenge = Challenge(
+            name="MFA_SETUP",
+            session="s" * 20,
+            username="alice",
+            parameters={"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA"]', "SECRET_CODE": "SEED"},
+        )
+        sign_in.resume(challenge, {"SOFTWARE_TOKEN_MFA_CODE": "123456"})
+        return sign_in, None
+    if state in ("AwaitingSrpA", "AwaitingClaim"):
+        compute = sign_in.initiate("alice", PASSWORD_OF_REACH, AuthFlow.USER_SRP_AUTH)
+        assert isinstance(compute, Compute)
+        if state == "AwaitingSrpA":
+            return sign_in, compute
+        sign_in.computed(compute.fn(None))
+        claim = sign_in.receive(
+            challenge_response("PASSWORD_VERIFIER", "s1-session-value-0001", **SRP_PARAMS)
+        )
+        assert isinstance(claim, Compute)
+        return sign_in, claim
+    sign_in.initiate("alice", PASSWORD_OF_REACH, AuthFlow.USER_PASSWORD_AUTH)
+    if state == "AwaitingAuth":
+        return sign_in, None
+    response = {
+        "AwaitingAnswer": challenge_response("SMS_MFA", "s1-session-value-0001"),
+        "AwaitingSecret": challenge_response(
+            "MFA_SETUP", "s1-session-value-0001", MFAS_CAN_SETUP='["SOFTWARE_TOKEN_MFA"]'
+        ),
+        "Done": {"AuthenticationResult": {"AccessToken": "a.b.c"}},
+    }[state]
+    sign_in.receive(response)
+    return sign_in, None
+
+
+STATES = [
+    "Idle",
+    "AwaitingSrpA",
+    "AwaitingClaim",
+    "AwaitingAuth",
+    "AwaitingRefresh",
+    "AwaitingSecret",
+    "AwaitingVerification",
+    "AwaitingAnswer",
+    "Done",
+]
+#: Which state accepts which event: written from the protocol, not read from the code.
+ACCEPTS = {
+    "receive": {"AwaitingAuth", "AwaitingRefresh", "AwaitingSecret", "AwaitingVerification"},
+    "failed": {"AwaitingAuth", "AwaitingRefresh", "AwaitingSecret", "AwaitingVerification"},
+    "computed": {"AwaitingSrpA", "AwaitingClaim"},
+    "answer": {"AwaitingAnswer"},
+    "initiate": {"Idle"},
+    "refresh": {"Idle"},
+    "resume": {"Idle"},
+}
+
+texts = st.text(max_size=12)
+responses = st.one_of(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "ChallengeName",
+                "Session",
+                "ChallengeParameters",
+                "AuthenticationResult",
+                "AvailableChallenges",
+                "SecretCode",
+                "Status",
+            ]
+        ),
+        st.one_of(
+            texts,
+            st.sampled_from([*ChallengeName, "SUCCESS", "ERROR"]),
+            st.dictionaries(texts, texts, max_size=3),
+            st.just({"AccessToken": "a.b.c"}),
+            st.just(SRP_PARAMS),
+            st.lists(texts, max_size=2),
+            st.none(),
+            st.integers(),
+        ),
+        max_size=5,
+    ),
+    st.none(),
+    st.lists(texts, max_size=2),
+)
+errors = st.one_of(
+    st.builds(
+        error_for_service,
+        st.sampled_from(
+            [
+                "CodeMismatchException",
+                "NotAuthorizedException",
+                "UserNotFoundException",
+                "UnknownOperationException",
+                "ResourceNotFoundException",
+                "InvalidPasswordException",
+            ]
+        ),
+        texts,
+    ),
+    st.builds(TransportError, texts, http_status=st.sampled_from([None, 500, 502])),
+)
+answer_maps = st.one_of(
+    st.dictionaries(
+        st.sampled_from(["SMS_MFA_CODE", "ANSWER", "EMAIL", "SOFTWARE_TOKEN_MFA_CODE", "X"]),
+        texts,
+        max_size=3,
+    ),
+    st.none(),
+    st.integers(),
+)
+
+
+def feed(sign_in: SignIn, pending: Compute | None, event: str, data: st.DataObject) -> object:
+    """Feed ``event`` with a drawn payload; computed() gets what the pending Compute makes."""
+    if event == "receive":
+        return sign_in.receive(data.draw(responses))
+    if event == "failed":
+        return sign_in.failed(data.draw(errors))
+    if event == "computed":
+        return sign_in.computed(pending.fn(None) if pending is not None else None)
+    if event == "answer":
+        challenge = getattr(sign_in.state, "challenge", Challenge(name="SMS_MFA", username="a"))
+        return sign_in.answer(challenge, data.draw(answer_maps))
+    if event == "initiate":
+        return sign_in.initiate("alice", data.draw(st.sampled_from(["pw", None])))
+    if event == "refresh":
+        return sign_in.refresh(data.draw(st.sampled_from(["rt", ""])), None)
+    challenge = Challenge(name=data.draw(st.sampled_from(list(ChallengeName))), username="a")
+    return sign_in.resume(challenge, data.draw(answer_maps))
+
+
+@pytest.mark.parametrize("event", sorted(ACCEPTS))
+@pytest.mark.parametrize("state", STATES)
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_every_state_and_event(state: str, event: str, data: st.DataObject) -> None:
+    """Each event in each state gives the next step, a CognitoFlowError, or (if not accepted) a RuntimeError."""
+    sign_in, pending = reach(state)
+    assert type(sign_in.state).__name__ == state
+    before = sign_in.state
+    try:
+        outcome = feed(sign_in, pending, event, data)
+    except RuntimeError:
+        assert state not in ACCEPTS[event]
+        assert sign_in.state == before
+        return
+    except CognitoFlowError:
+        assert state in ACCEPTS[event] or event in ("initiate", "refresh", "resume")
+        return
+    assert state in ACCEPTS[event]
+    assert outcome is None or isinstance(outcome, Call | Compute | Challenge | AuthenticationResult)
+    assert PASSWORD_OF_REACH not in repr(sign_in)
+    assert "refresh-token" not in repr(sign_in)

@@ -14,7 +14,7 @@ import botocore.loaders
 import pytest
 
 from cognito_flow import AuthFlow, ChallengeName
-from cognito_flow._client import REQUIRED_MODEL
+from cognito_flow._transport import REQUIRED_MODEL
 
 MODEL: dict[str, Any] = botocore.loaders.Loader().load_service_model("cognito-idp", "service-2")
 

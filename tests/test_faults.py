@@ -11,11 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+import os
+import signal
+import threading
+import traceback
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import aiobotocore.session
 import pytest
+from fake_cognito import POOL_ID as FAKE_POOL_ID
+from fake_cognito import FakeCognito, serve
 from fault_server import (
     CLIENT_ID,
     POOL_ID,
@@ -30,12 +37,14 @@ from fault_server import (
 )
 
 from cognito_flow import (
+    AuthenticationResult,
     Challenge,
     CognitoAuthClient,
     ConfigurationError,
     UnexpectedResponseError,
     srp,
 )
+from cognito_flow._worker import worker
 
 #: Upper bound of any wait: only there to stop a hang, never a measurement.
 BOUND = 30.0
@@ -320,3 +329,191 @@ async def test_lone_surrogate_from_the_caller_is_refused_before_sending(
         with pytest.raises(ConfigurationError):
             await bounded(call(auth, flow, challenge))
     assert server.count() == sent
+
+
+# -- 2. cancelled work is not done -----------------------------------------------------------
+
+BURST = 200
+
+
+async def _drained(before: int) -> tuple[int, int]:
+    """Wait until the worker has taken every job of the burst; return (ran, skipped) of it."""
+    async with asyncio.timeout(BOUND):
+        # The counters belong to the worker thread: nothing to await but time.
+        while worker.ran + worker.skipped - before < BURST:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+    return worker.ran, worker.skipped
+
+
+async def test_cancelled_srp_sign_ins_are_skipped(server: FaultServer, connect: Connect) -> None:
+    """SRP sign-ins cancelled while their maths is queued are skipped, and the next one completes."""
+    script_srp_sign_in(server, admin=False)
+    async with connect(admin=False) as auth:
+        await bounded(auth.authenticate("alice", PASSWORD))  # the worker and its table exist
+        ran, skipped = worker.ran, worker.skipped
+        tasks = [asyncio.create_task(auth.authenticate("alice", PASSWORD)) for _ in range(BURST)]
+        await asyncio.sleep(0)  # every task runs up to its queued SRP_A job
+        for task in tasks:
+            task.cancel()
+        outcomes = await bounded(asyncio.gather(*tasks, return_exceptions=True))
+        assert all(isinstance(o, asyncio.CancelledError) for o in outcomes)
+        ran_after, skipped_after = await _drained(ran + skipped)
+        assert skipped_after - skipped > BURST // 2, (ran_after - ran, skipped_after - skipped)
+        result = await bounded(auth.authenticate("alice", PASSWORD))
+        assert isinstance(result, AuthenticationResult)
+
+
+@contextlib.contextmanager
+def _table_lock_held(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """Make srp's fixed-base table unbuilt and hold its lock in a thread until released.
+
+    Until the returned event is set, an SRP computation that needs the table
+    waits for the lock: the one worker thread is busy, deterministically.
+    """
+    monkeypatch.setattr(srp, "_comb_cache", {})
+    inside, release = threading.Event(), threading.Event()
+
+    def hook() -> None:
+        inside.set()
+        release.wait(BOUND)
+
+    thread = threading.Thread(target=srp.precompute, kwargs={"yield_hook": hook}, daemon=True)
+    thread.start()
+    try:
+        assert inside.wait(BOUND), "precompute never reached its yield hook"
+        yield release
+    finally:
+        release.set()
+        thread.join(BOUND)
+
+
+async def test_timed_out_srp_sign_ins_are_skipped(
+    server: FaultServer, connect: Connect, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sign-ins that time out while the worker is busy leave no maths behind them."""
+    script_srp_sign_in(server, admin=False)
+    async with connect(admin=False) as auth:
+        await bounded(auth.authenticate("alice", PASSWORD))  # the worker thread exists
+        ran, skipped = worker.ran, worker.skipped
+        with _table_lock_held(monkeypatch) as release:
+            sign_ins = [auth.authenticate("alice", PASSWORD) for _ in range(BURST)]
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(0.5):
+                    await asyncio.gather(*sign_ins)
+            release.set()
+            ran_after, skipped_after = await _drained(ran + skipped)
+        # The job that waited for the lock had been taken before the timeout.
+        assert skipped_after - skipped >= BURST - 1, (ran_after - ran, skipped_after - skipped)
+        assert server.count("InitiateAuth") == 1  # only the warm-up sign-in got that far
+        result = await bounded(auth.authenticate("alice", PASSWORD))
+        assert isinstance(result, AuthenticationResult)
+
+
+# -- 3. fork safety ---------------------------------------------------------------------------
+
+
+def _child_sign_in(endpoint_url: str, report: Path) -> None:
+    """In the forked child: an SRP sign-in on a new event loop, then exit with its outcome.
+
+    Each step is appended to ``report`` first, so a child that hangs tells where.
+    """
+    code = 1
+
+    def step(text: str) -> None:
+        with report.open("a") as out:
+            out.write(text + "\n")
+
+    try:
+
+        async def sign_in() -> None:
+            ran = worker.ran
+            async with CognitoAuthClient.connect(
+                user_pool_id=FAKE_POOL_ID,
+                client_id="plain",
+                admin=False,
+                endpoint_url=endpoint_url,
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",
+            ) as auth:
+                result = await auth.authenticate("alice", PASSWORD, flow="USER_SRP_AUTH")
+            assert isinstance(result, AuthenticationResult)
+            assert worker.ran >= ran + 2, "the sign-in did not run its SRP maths on the worker"
+            alive = [t.name for t in threading.enumerate() if t.is_alive()]
+            assert "cognito-flow-srp" in alive, alive
+
+        step("an SRP sign-in (SRP worker thread, fixed-base table) on a new event loop")
+        asyncio.run(asyncio.wait_for(sign_in(), BOUND / 2))
+        step("srp.public_a_hex() on the child's own thread")
+        a = srp.generate_secret()
+        assert int(srp.public_a_hex(a), 16) == pow(srp.G, a, srp.N)
+        step("done")
+        code = 0
+    except BaseException:
+        step(traceback.format_exc())
+    finally:
+        os._exit(code)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@pytest.mark.filterwarnings("ignore:.*use of fork\\(\\) may lead to deadlocks:DeprecationWarning")
+async def test_child_forked_while_the_table_is_built_signs_in(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A process forked while the parent builds the SRP table (lock held) still signs in with SRP."""
+    fake = FakeCognito(device_tracking=False)
+    fake.add_client("plain")
+    fake.add_user("alice", PASSWORD)
+    report = tmp_path / "child.txt"
+    loop = asyncio.get_running_loop()
+    async with serve(fake):
+        async with CognitoAuthClient.connect(
+            user_pool_id=FAKE_POOL_ID,
+            client_id="plain",
+            admin=False,
+            endpoint_url=fake.endpoint_url,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        ) as auth:
+            await bounded(auth.authenticate("alice", PASSWORD))
+        assert "cognito-flow-srp" in [t.name for t in threading.enumerate()]
+
+        def fork() -> int:
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - the child never returns
+                _child_sign_in(fake.endpoint_url, report)
+            return pid
+
+        with _table_lock_held(monkeypatch) as release:
+            # From an executor thread: the child's only thread has no running loop.
+            pid = await loop.run_in_executor(None, fork)
+            release.set()
+        status = None
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(BOUND):
+                while status is None:
+                    done, raw_status = os.waitpid(pid, os.WNOHANG)  # noqa: ASYNC222 - never blocks
+                    if done:
+                        status = raw_status
+                    else:
+                        await asyncio.sleep(0.05)  # the parent's loop keeps serving the child
+        details = report.read_text() if report.exists() else "(no report)"
+        if status is None:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)  # noqa: ASYNC222 - a killed child is reaped at once
+            pytest.fail(
+                f"the forked child was still running after {BOUND} s; its steps:\n{details}"
+            )
+        assert os.waitstatus_to_exitcode(status) == 0, details
+        assert fake.calls("RespondToAuthChallenge"), "the child's sign-in never reached the service"
+        # The parent's own SRP still works after the fork, on a table of its own.
+        async with CognitoAuthClient.connect(
+            user_pool_id=FAKE_POOL_ID,
+            client_id="plain",
+            admin=False,
+            endpoint_url=fake.endpoint_url,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        ) as auth:
+            assert isinstance(
+                await bounded(auth.authenticate("alice", PASSWORD)), AuthenticationResult
+            )

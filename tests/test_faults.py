@@ -21,17 +21,22 @@ from typing import Any
 
 import aiobotocore.session
 import pytest
+from aiobotocore.config import AioConfig
 from fake_cognito import POOL_ID as FAKE_POOL_ID
 from fake_cognito import FakeCognito, serve
 from fault_server import (
     CLIENT_ID,
+    CLOSE,
+    HANG,
     POOL_ID,
     FaultServer,
     Reply,
     answer,
+    error,
     mfa_challenge,
     operations,
     raw,
+    refused_url,
     serve_faults,
     tokens,
 )
@@ -40,8 +45,14 @@ from cognito_flow import (
     AuthenticationResult,
     Challenge,
     CognitoAuthClient,
+    CognitoFlowError,
     ConfigurationError,
+    NotAuthorizedError,
+    SessionExpiredError,
+    TooManyRequestsError,
+    TransportError,
     UnexpectedResponseError,
+    safe_aio_config,
     srp,
 )
 from cognito_flow._worker import worker
@@ -517,3 +528,334 @@ async def test_child_forked_while_the_table_is_built_signs_in(
             assert isinstance(
                 await bounded(auth.authenticate("alice", PASSWORD)), AuthenticationResult
             )
+
+
+# -- 4. one client, one event loop -------------------------------------------------------------
+
+
+@both_apis
+@pytest.mark.parametrize("call", ["authenticate", "refresh"])
+async def test_client_refuses_a_second_event_loop(
+    server: FaultServer, connect: Connect, admin: bool, call: str
+) -> None:
+    """A client called from another event loop raises ConfigurationError; its own loop goes on."""
+    initiate, _ = operations(admin)
+    server.on(initiate, answer(tokens()))
+    server.on("GetTokensFromRefreshToken", answer(tokens()))
+    async with connect(admin=admin) as auth:
+
+        def use() -> Awaitable[Any]:
+            if call == "refresh":
+                return auth.refresh("refresh-token-value")
+            return auth.authenticate("alice", PASSWORD, flow=password_flow(admin))
+
+        await bounded(use())
+        sent = server.count()
+
+        def on_another_loop() -> BaseException | None:
+            async def run() -> None:
+                async with asyncio.timeout(BOUND / 2):
+                    await use()
+
+            try:
+                asyncio.run(run())
+            except BaseException as exc:
+                return exc
+            return None
+
+        outcome = await bounded(asyncio.to_thread(on_another_loop))
+        assert isinstance(outcome, ConfigurationError), repr(outcome)
+        assert "event loop" in str(outcome)
+        assert server.count() == sent
+        assert isinstance(await bounded(use()), AuthenticationResult)
+
+
+# -- 5. safe transport defaults --------------------------------------------------------------
+
+
+class SpySession:
+    """An aiobotocore session that keeps the clients it creates, to read their config."""
+
+    def __init__(self) -> None:
+        self.inner = aiobotocore.session.get_session()
+        self.clients: list[Any] = []
+
+    def create_client(self, *args: Any, **kwargs: Any) -> Any:
+        context = self.inner.create_client(*args, **kwargs)
+        clients = self.clients
+
+        class Keep:
+            async def __aenter__(self) -> Any:
+                client = await context.__aenter__()
+                clients.append(client)
+                return client
+
+            async def __aexit__(self, *exc: Any) -> Any:
+                return await context.__aexit__(*exc)
+
+        return Keep()
+
+
+@pytest.mark.parametrize(
+    "config", [None, AioConfig(read_timeout=1)], ids=["defaults", "read_timeout=1"]
+)
+async def test_connect_bounds_waits_and_never_resends(
+    connect: Connect, config: AioConfig | None
+) -> None:
+    """connect()'s client has bounded connect and read timeouts, and botocore sends each call once."""
+    spy = SpySession()
+    async with connect(admin=False, session=spy, config=config):
+        (client,) = spy.clients
+    settings = client.meta.config
+    assert 0 < settings.connect_timeout <= 60
+    assert 0 < settings.read_timeout <= 60
+    if config is not None:
+        assert settings.read_timeout == 1
+    assert settings.retries["total_max_attempts"] == 1
+
+
+@both_apis
+async def test_service_that_never_answers_is_a_transport_error(
+    server: FaultServer, connect: Connect, admin: bool
+) -> None:
+    """A service that takes the request and never answers ends in a retryable TransportError."""
+    server.on(operations(admin)[0], HANG)
+    async with connect(admin=admin, config=AioConfig(read_timeout=1), max_attempts=1) as auth:
+        with pytest.raises(TransportError) as info:
+            await bounded(auth.authenticate("alice", PASSWORD, flow=password_flow(admin)))
+    assert info.value.retryable
+    assert server.count(operations(admin)[0]) == 1
+
+
+@both_apis
+async def test_callers_timeout_is_not_translated(
+    server: FaultServer, connect: Connect, admin: bool
+) -> None:
+    """The caller's own timeout (a cancellation) comes out as TimeoutError, and the client goes on."""
+    initiate, _ = operations(admin)
+    server.on(initiate, HANG, answer(tokens()))
+    async with connect(admin=admin) as auth:
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.3):
+                await auth.authenticate("alice", PASSWORD, flow=password_flow(admin))
+        server.release()
+        result = await bounded(auth.authenticate("alice", PASSWORD, flow=password_flow(admin)))
+    assert isinstance(result, AuthenticationResult)
+    assert server.count(initiate) == 2
+
+
+LOST = {
+    "closed": CLOSE,
+    "500": raw(b"", status=500),
+    "503": raw("<html>busy</html>", status=503, content_type="text/html"),
+}
+
+
+@both_apis
+@pytest.mark.parametrize("fault", LOST.values(), ids=LOST.keys())
+@pytest.mark.parametrize("how", ["authenticate", "resume"])
+async def test_lost_answer_to_a_challenge_is_sent_once(
+    server: FaultServer, connect: Connect, admin: bool, fault: Reply, how: str
+) -> None:
+    """A lost RespondToAuthChallenge is not re-sent: one request, a retryable TransportError."""
+    initiate, respond = operations(admin)
+    server.on(initiate, answer(mfa_challenge()))
+    server.on(respond, fault, answer(tokens()))
+    async with connect(admin=admin) as auth:
+        if how == "authenticate":
+            sign_in = auth.authenticate(
+                "alice", PASSWORD, flow=password_flow(admin), handlers=MFA_HANDLERS
+            )
+        else:
+            challenge = await bounded(auth.start("alice", PASSWORD, flow=password_flow(admin)))
+            sign_in = auth.resume(challenge, MFA_ANSWER)
+        with pytest.raises(TransportError) as info:
+            await bounded(sign_in)
+    assert not isinstance(info.value, SessionExpiredError)
+    assert info.value.retryable
+    assert server.count(respond) == 1
+    assert server.count(initiate) == 1
+
+
+@both_apis
+async def test_stalled_answer_to_a_challenge_is_sent_once(
+    server: FaultServer, connect: Connect, admin: bool
+) -> None:
+    """A RespondToAuthChallenge that times out is not re-sent either."""
+    initiate, respond = operations(admin)
+    server.on(initiate, answer(mfa_challenge()))
+    server.on(respond, HANG, answer(tokens()))
+    async with connect(admin=admin, config=AioConfig(read_timeout=1)) as auth:
+        with pytest.raises(TransportError) as info:
+            await bounded(
+                auth.authenticate(
+                    "alice", PASSWORD, flow=password_flow(admin), handlers=MFA_HANDLERS
+                )
+            )
+    assert info.value.retryable
+    assert server.count(respond) == 1
+
+
+@both_apis
+async def test_lost_password_verifier_answer_is_sent_once(
+    server: FaultServer, connect: Connect, admin: bool
+) -> None:
+    """The PASSWORD_VERIFIER answer (no Session, state in SECRET_BLOCK) is not re-sent either."""
+    initiate, respond = operations(admin)
+    server.on(initiate, answer(password_verifier()))
+    server.on(respond, CLOSE, answer(tokens()))
+    async with connect(admin=admin) as auth:
+        with pytest.raises(TransportError) as info:
+            await bounded(auth.authenticate("alice", PASSWORD, flow="USER_SRP_AUTH"))
+    assert info.value.retryable
+    assert server.count(respond) == 1
+
+
+@both_apis
+async def test_internal_error_on_an_answer_is_sent_once(
+    server: FaultServer, connect: Connect, admin: bool
+) -> None:
+    """InternalErrorException (HTTP 500 with a code) on an answer: retryable, but sent once."""
+    initiate, respond = operations(admin)
+    server.on(initiate, answer(mfa_challenge()))
+    server.on(respond, error("InternalErrorException", "Internal error", 500), answer(tokens()))
+    async with connect(admin=admin) as auth:
+        with pytest.raises(CognitoFlowError) as info:
+            await bounded(
+                auth.authenticate(
+                    "alice", PASSWORD, flow=password_flow(admin), handlers=MFA_HANDLERS
+                )
+            )
+    assert info.value.retryable
+    assert not isinstance(info.value, SessionExpiredError)
+    assert server.count(respond) == 1
+
+
+@both_apis
+async def test_lost_answer_is_sent_once_on_a_safe_client_of_the_caller(
+    server: FaultServer, admin: bool, aio_session: Any
+) -> None:
+    """With the caller's own client made with safe_aio_config(), a lost answer is sent once too."""
+    initiate, respond = operations(admin)
+    server.on(initiate, answer(mfa_challenge()))
+    server.on(respond, CLOSE, answer(tokens()))
+    async with aio_session.create_client(
+        "cognito-idp",
+        region_name="us-east-1",
+        endpoint_url=server.endpoint_url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=safe_aio_config(),
+    ) as idp:
+        auth = CognitoAuthClient(idp, user_pool_id=POOL_ID, client_id=CLIENT_ID, admin=admin)
+        with pytest.raises(TransportError):
+            await bounded(
+                auth.authenticate(
+                    "alice", PASSWORD, flow=password_flow(admin), handlers=MFA_HANDLERS
+                )
+            )
+    assert server.count(respond) == 1
+
+
+THROTTLED = error("TooManyRequestsException", "Rate exceeded")
+TRANSIENT = {
+    "throttled": THROTTLED,
+    "503": raw(b"", status=503),
+    "closed": CLOSE,
+    "internal-error": error("InternalErrorException", "Internal error", 500),
+}
+
+
+@both_apis
+@pytest.mark.parametrize("fault", TRANSIENT.values(), ids=TRANSIENT.keys())
+async def test_initiate_auth_is_retried_after_a_transient_fault(
+    server: FaultServer, connect: Connect, admin: bool, fault: Reply
+) -> None:
+    """InitiateAuth spends nothing: after throttling or a fault it is sent again and succeeds."""
+    initiate, _ = operations(admin)
+    server.on(initiate, fault, answer(tokens()))
+    async with connect(admin=admin) as auth:
+        result = await bounded(auth.authenticate("alice", PASSWORD, flow=password_flow(admin)))
+    assert isinstance(result, AuthenticationResult)
+    assert server.count(initiate) == 2
+
+
+@both_apis
+async def test_srp_initiate_auth_is_retried_after_throttling(
+    server: FaultServer, connect: Connect, admin: bool
+) -> None:
+    """A throttled USER_SRP_AUTH start is sent again, and the SRP sign-in completes."""
+    script_srp_sign_in(server, admin)
+    initiate, respond = operations(admin)
+    server.on(initiate, THROTTLED, answer(password_verifier()))
+    async with connect(admin=admin) as auth:
+        result = await bounded(auth.authenticate("alice", PASSWORD, flow="USER_SRP_AUTH"))
+    assert isinstance(result, AuthenticationResult)
+    assert server.count(initiate) == 2
+    assert server.count(respond) == 1
+
+
+@both_apis
+@pytest.mark.parametrize("max_attempts", [1, 2, 3])
+async def test_throttled_every_time_gives_up_after_max_attempts(
+    server: FaultServer, connect: Connect, admin: bool, max_attempts: int
+) -> None:
+    """Throttled on every attempt: TooManyRequestsError, retryable, after max_attempts requests."""
+    initiate, _ = operations(admin)
+    server.on(initiate, THROTTLED)
+    async with connect(admin=admin, max_attempts=max_attempts) as auth:
+        with pytest.raises(TooManyRequestsError) as info:
+            await bounded(auth.authenticate("alice", PASSWORD, flow=password_flow(admin)))
+    assert info.value.retryable
+    assert info.value.code == "TooManyRequestsException"
+    assert server.count(initiate) == max_attempts
+
+
+@both_apis
+async def test_default_max_attempts_is_three(
+    server: FaultServer, connect: Connect, admin: bool
+) -> None:
+    """Without max_attempts, an InitiateAuth that keeps failing with 503 is sent three times."""
+    initiate, _ = operations(admin)
+    server.on(initiate, raw(b"", status=503))
+    async with connect(admin=admin) as auth:
+        with pytest.raises(TransportError):
+            await bounded(auth.authenticate("alice", PASSWORD, flow=password_flow(admin)))
+    assert server.count(initiate) == 3
+
+
+@both_apis
+@pytest.mark.parametrize("stage", ["initiate", "respond"])
+async def test_refusal_is_not_retried(
+    server: FaultServer, connect: Connect, admin: bool, stage: str
+) -> None:
+    """NotAuthorizedException is a refusal: sent once, NotAuthorizedError, not retryable."""
+    initiate, respond = operations(admin)
+    refused = error("NotAuthorizedException", "Incorrect username or password.")
+    if stage == "initiate":
+        server.on(initiate, refused, answer(tokens()))
+    else:
+        server.on(initiate, answer(mfa_challenge()))
+        server.on(respond, refused, answer(tokens()))
+    async with connect(admin=admin) as auth:
+        with pytest.raises(NotAuthorizedError) as info:
+            await bounded(
+                auth.authenticate(
+                    "alice", PASSWORD, flow=password_flow(admin), handlers=MFA_HANDLERS
+                )
+            )
+    assert info.value.retryable is False
+    assert not isinstance(info.value, SessionExpiredError)
+    assert server.count(initiate) == 1
+    assert server.count(respond) == (0 if stage == "initiate" else 1)
+
+
+@both_apis
+async def test_connection_refused_is_a_retryable_transport_error(
+    connect: Connect, admin: bool
+) -> None:
+    """A port where nothing listens gives a retryable TransportError."""
+    async with connect(admin=admin, endpoint_url=refused_url()) as auth:
+        with pytest.raises(TransportError) as info:
+            await bounded(auth.authenticate("alice", PASSWORD, flow=password_flow(admin)))
+    assert info.value.retryable

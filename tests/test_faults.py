@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
+import re
 import signal
 import threading
 import traceback
@@ -859,3 +861,58 @@ async def test_connection_refused_is_a_retryable_transport_error(
         with pytest.raises(TransportError) as info:
             await bounded(auth.authenticate("alice", PASSWORD, flow=password_flow(admin)))
     assert info.value.retryable
+
+
+# -- 6. redact ------------------------------------------------------------------------------------
+
+#: Quote, backslash, non-ASCII inside and outside the BMP.
+#: Quote, backslash, non-ASCII inside and outside the BMP, and what HTML-safe JSON escapes.
+TRICKY_PASSWORD = "pa\"ss\\wörd-ünï-✓-😀-<&'=>-1"
+
+
+def _upper_escapes(text: str) -> str:
+    # JSON allows \u00F6 as well as \u00f6; Java's Jackson writes the former.
+    return re.sub(r"\\u([0-9a-f]{4})", lambda m: "\\u" + m.group(1).upper(), text)
+
+
+def _html_safe(text: str) -> str:
+    # Gson's default (HTML-safe) writer: non-ASCII stays, these five become \u00XX.
+    escaped = json.dumps(text, ensure_ascii=False)[1:-1]
+    return re.sub("[<>&=']", lambda m: f"\\u{ord(m.group()):04x}", escaped)
+
+
+ECHOES: dict[str, Callable[[str], str]] = {
+    "plain": lambda p: p,
+    "json-escaped": lambda p: json.dumps(p)[1:-1],
+    "json-escaped-unicode": lambda p: json.dumps(p, ensure_ascii=False)[1:-1],
+    "json-escaped-uppercase": lambda p: _upper_escapes(json.dumps(p)[1:-1]),
+    "json-html-safe": _html_safe,
+}
+
+
+@both_apis
+@pytest.mark.parametrize("echo", ECHOES.values(), ids=ECHOES.keys())
+async def test_echoed_password_is_masked_in_every_form(
+    server: FaultServer, connect: Connect, admin: bool, echo: Callable[[str], str]
+) -> None:
+    """A service message quoting the password (escaped or not) leaves no form of it in the error."""
+    initiate, _ = operations(admin)
+    message = f'Password "{echo(TRICKY_PASSWORD)}" is incorrect for user alice.'
+    server.on(initiate, error("NotAuthorizedException", message))
+    async with connect(admin=admin) as auth:
+        with pytest.raises(NotAuthorizedError) as info:
+            await bounded(auth.authenticate("alice", TRICKY_PASSWORD, flow=password_flow(admin)))
+    sent = server.calls(initiate)[0]["AuthParameters"]["PASSWORD"]
+    assert sent == TRICKY_PASSWORD
+    err = info.value
+    cause = err.__cause__
+    assert cause is not None
+    texts = {
+        "str(error)": str(err),
+        "error.message": err.message,
+        "str(error.__cause__)": str(cause),
+        "cause Error.Message": str(getattr(cause, "response", {}).get("Error", {}).get("Message")),
+    }
+    for where, text in texts.items():
+        for form in {echo(TRICKY_PASSWORD) for echo in ECHOES.values()}:
+            assert form not in text, f"{where} holds the password as {form!r}: {text!r}"

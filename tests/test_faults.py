@@ -54,6 +54,7 @@ from cognito_flow import (
     TooManyRequestsError,
     TransportError,
     UnexpectedResponseError,
+    _modexp,
     safe_aio_config,
     srp,
 )
@@ -383,7 +384,7 @@ def _table_lock_held(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Even
     Until the returned event is set, an SRP computation that needs the table
     waits for the lock: the one worker thread is busy, deterministically.
     """
-    monkeypatch.setattr(srp, "_comb_cache", {})
+    monkeypatch.setattr(_modexp, "_comb_cache", {})
     inside, release = threading.Event(), threading.Event()
 
     def hook() -> None:

@@ -200,7 +200,7 @@ def test_loop_guard_stops_endless_challenges() -> None:
     sign_in = SignIn(config(max_rounds=3))
     sign_in.initiate("alice", "pw")
     for round_ in range(3):
-        challenge = sign_in.receive(challenge_response("CUSTOM_CHALLENGE", f"s{round_}"))
+        challenge = sign_in.receive(challenge_response("CUSTOM_CHALLENGE", f"s{round_}-session-value-000{round_}"))
         assert isinstance(challenge, Challenge)
         sign_in.answer(challenge, {"ANSWER": "x"})
     with pytest.raises(TooManyChallengesError, match="3 challenge rounds"):

@@ -200,7 +200,9 @@ def test_loop_guard_stops_endless_challenges() -> None:
     sign_in = SignIn(config(max_rounds=3))
     sign_in.initiate("alice", "pw")
     for round_ in range(3):
-        challenge = sign_in.receive(challenge_response("CUSTOM_CHALLENGE", f"s{round_}-session-value-000{round_}"))
+        challenge = sign_in.receive(
+            challenge_response("CUSTOM_CHALLENGE", f"s{round_}-session-value-000{round_}")
+        )
         assert isinstance(challenge, Challenge)
         sign_in.answer(challenge, {"ANSWER": "x"})
     with pytest.raises(TooManyChallengesError, match="3 challenge rounds"):
@@ -400,7 +402,7 @@ def test_mfas_can_setup_as_a_list_is_accepted() -> None:
     call = sign_in.receive(
         {
             "ChallengeName": "MFA_SETUP",
-            "Session": "s",
+            "Session": "s-session-value-0000",
             "ChallengeParameters": {"MFAS_CAN_SETUP": ["SOFTWARE_TOKEN_MFA"]},
         }
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 from collections.abc import Mapping
@@ -47,8 +46,9 @@ class DeviceStore(Protocol):
 class InMemoryDeviceStore:
     """A DeviceStore in a dict: for tests, demos and single-process apps."""
 
+    # No lock: each method is one dict operation with no await inside, so
+    # concurrent sign-ins on one event loop cannot interleave within it.
     _devices: dict[tuple[str, str], RememberedDevice] = attrs.field(factory=dict, init=False)
-    _lock: asyncio.Lock = attrs.field(factory=asyncio.Lock, init=False)
 
     async def get(self, user_pool_id: str, username: str) -> RememberedDevice | None:
         """The device remembered for this user, or None."""
@@ -56,19 +56,18 @@ class InMemoryDeviceStore:
 
     async def put(self, user_pool_id: str, username: str, device: RememberedDevice) -> None:
         """Remember ``device`` for this user, replacing any earlier one."""
-        async with self._lock:
-            self._devices[(user_pool_id, username)] = device
+        self._devices[(user_pool_id, username)] = device
 
     async def delete(self, user_pool_id: str, username: str) -> None:
         """Forget this user's device."""
-        async with self._lock:
-            self._devices.pop((user_pool_id, username), None)
+        self._devices.pop((user_pool_id, username), None)
 
     def __len__(self) -> int:
         return len(self._devices)
 
     def __repr__(self) -> str:
-        return f"<InMemoryDeviceStore: {len(self._devices)} devices>"
+        count = len(self._devices)
+        return f"<InMemoryDeviceStore: {count} device{'' if count == 1 else 's'}>"
 
 
 @attrs.frozen(kw_only=True)

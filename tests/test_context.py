@@ -266,7 +266,7 @@ def test_is_frozen_and_keyword_only() -> None:
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         ctx.ip_address = "198.51.100.1"  # type: ignore[misc]
     with pytest.raises(TypeError):
-        RequestContext("1.2.3.4", "example.com", "/login")  # type: ignore[misc]
+        RequestContext("1.2.3.4", "example.com", "/login")  # type: ignore[call-arg]
     assert attrs.evolve(ctx, server_path="/other").server_path == "/other"
     assert make() == make()
 
@@ -614,8 +614,8 @@ def render(address: ipaddress.IPv4Address | ipaddress.IPv6Address, style: int) -
 
 
 def normal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
-    if address.version == 6 and address.ipv4_mapped is not None:  # type: ignore[union-attr]
-        return str(address.ipv4_mapped)  # type: ignore[union-attr]
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
     return str(address)
 
 

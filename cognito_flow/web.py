@@ -174,9 +174,16 @@ class Sealer:
     ``"signature"`` (altered, truncated, or sealed with another key),
     ``"token_use"`` (a device cookie given as a challenge, or the reverse),
     ``"audience"`` (another user pool or app client), ``"timestamp"`` (sealed
-    in the future); and ``ExpiredTokenError`` (``.check == "expiry"``) for a
-    token that passed every check but is older than its max age. No message
-    contains the token; ``repr`` shows no key.
+    more than a minute in the future: clocks out of step); and
+    ``ExpiredTokenError`` (``.check == "expiry"``) for a token that passed
+    every check but is older than its max age. No message contains the
+    token; ``repr`` shows no key.
+
+    A sealed challenge opens as often as it is presented until it expires;
+    what stops a replay is Cognito: an answered Session is spent (a second
+    answer gets ``SessionExpiredError``) and it allows a few wrong codes
+    only. Prefer an ``HttpOnly``, ``Secure``,
+    ``SameSite`` cookie to a form field, so that page scripts cannot read it.
     """
 
     _fernets: tuple[Fernet, ...] = attrs.field(alias="keys", converter=_fernets)

@@ -15,6 +15,7 @@ import pytest
 import cognito_flow
 import cognito_flow.exceptions
 import cognito_flow.handlers
+import cognito_flow.web
 
 PACKAGE_DIR = Path(cognito_flow.__file__).parent
 
@@ -61,7 +62,9 @@ def has_docstring(name: str, value: object) -> bool:
 
 
 @pytest.mark.parametrize(
-    "module", [cognito_flow, cognito_flow.exceptions, cognito_flow.handlers], ids=str
+    "module",
+    [cognito_flow, cognito_flow.exceptions, cognito_flow.handlers, cognito_flow.web],
+    ids=str,
 )
 def test_all_is_sorted_without_duplicates(module: types.ModuleType) -> None:
     """__all__ is sorted and names each member once."""
@@ -70,7 +73,9 @@ def test_all_is_sorted_without_duplicates(module: types.ModuleType) -> None:
 
 
 @pytest.mark.parametrize(
-    "module", [cognito_flow, cognito_flow.exceptions, cognito_flow.handlers], ids=str
+    "module",
+    [cognito_flow, cognito_flow.exceptions, cognito_flow.handlers, cognito_flow.web],
+    ids=str,
 )
 def test_all_names_exist_and_are_documented(module: types.ModuleType) -> None:
     """Every name in __all__ exists and has a docstring (a ``#:`` comment for a type alias)."""

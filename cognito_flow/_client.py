@@ -19,12 +19,14 @@ import attrs
 from . import srp
 from ._answers import parse_answers
 from ._config import FlowConfig, check_pool_id
+from ._context import RequestContext
 from ._devices import DeviceOutcome, DeviceStore, NewDeviceSteps
 from ._errors import check_text
-from ._events import Call, Compute
+from ._events import Call, Compute, LoadDevice
 from ._flow import SignIn
-from ._models import AuthenticationResult, AuthFlow, Challenge, RememberedDevice
+from ._models import AuthenticationResult, AuthFlow, Challenge, RememberedDevice, token_username
 from ._registry import ChallengeContext, Handler, HandlerRegistry
+from ._requests import device_status, forget_device
 from ._transport import Transport, safe_aio_config
 from ._worker import worker
 from .exceptions import (
@@ -43,6 +45,19 @@ if TYPE_CHECKING:
 __all__ = ["CognitoAuthClient"]
 
 logger = logging.getLogger("cognito_flow")
+
+
+def _check_device(device: object, remember_device: object, context: object) -> None:
+    if device is not None and not isinstance(device, RememberedDevice):
+        raise ConfigurationError(
+            f"device must be a RememberedDevice or None, not {type(device).__name__}"
+        )
+    if remember_device is not None and not isinstance(remember_device, bool):
+        raise ConfigurationError("remember_device must be True, False or None")
+    if context is not None and not isinstance(context, RequestContext):
+        raise ConfigurationError(
+            f"context must be a RequestContext or None, not {type(context).__name__}"
+        )
 
 
 def _check_metadata(client_metadata: object) -> Mapping[str, str] | None:
@@ -203,11 +218,15 @@ class CognitoAuthClient:
         flow: AuthFlow | str | None = None,
         client_metadata: Mapping[str, str] | None = None,
         preferred_challenge: str | None = None,
+        device: RememberedDevice | None = None,
+        remember_device: bool | None = None,
+        context: RequestContext | None = None,
+        session: str | None = None,
     ) -> AuthenticationResult:
         """Sign in and answer every challenge with ``handlers`` until tokens arrive.
 
         Raises ``UnhandledChallengeError`` (whose ``.challenge`` can be resumed)
-        when a challenge has no handler.
+        when a challenge has no handler. The keyword arguments are ``start()``'s.
         """
         step = await self.start(
             username,
@@ -216,6 +235,10 @@ class CognitoAuthClient:
             flow=flow,
             client_metadata=client_metadata,
             preferred_challenge=preferred_challenge,
+            device=device,
+            remember_device=remember_device,
+            context=context,
+            session=session,
         )
         if isinstance(step, Challenge):
             raise UnhandledChallengeError(step)
@@ -230,18 +253,45 @@ class CognitoAuthClient:
         flow: AuthFlow | str | None = None,
         client_metadata: Mapping[str, str] | None = None,
         preferred_challenge: str | None = None,
+        device: RememberedDevice | None = None,
+        remember_device: bool | None = None,
+        context: RequestContext | None = None,
+        session: str | None = None,
     ) -> Challenge | AuthenticationResult:
         """Sign in, answering challenges that have a handler; stop at the first that has none.
 
         Returns the tokens, or the pending ``Challenge`` for the caller to
-        answer later with ``resume()`` (keep it with ``to_dict()``).
+        answer later with ``resume()`` (keep it with ``to_dict()``, or seal it
+        with ``cognito_flow.web.Sealer``).
+
+        Args:
+            device: the remembered device of this browser (or process); None
+                with a ``device_store`` looks one up there.
+            remember_device: whether to remember the device the service
+                creates in this sign-in, where the pool lets the user decide
+                (None: the client's ``remember_devices``).
+            context: the person's request (``RequestContext``), sent to
+                Cognito's threat protection.
+            session: the Session from ``confirm_sign_up()``: with
+                ``flow="USER_AUTH"`` it signs the new user in without a password.
         """
         registry = HandlerRegistry.coerce(handlers)
         metadata = _check_metadata(client_metadata)
-        device = await self._load_device(username)
-        sign_in = SignIn(self._config, device=device, client_metadata=metadata)
-        event = sign_in.initiate(username, password, flow, preferred_challenge=preferred_challenge)
-        return await self._drive(sign_in, event, registry, device_owner=username)
+        _check_device(device, remember_device, context)
+        look_up = device is None and self.device_store is not None
+        if look_up:
+            device = await self._load_device(username)
+        sign_in = SignIn(
+            self._config,
+            device=device,
+            client_metadata=metadata,
+            context=context,
+            look_up_devices=look_up,
+        )
+        event = sign_in.initiate(
+            username, password, flow, preferred_challenge=preferred_challenge, session=session
+        )
+        return await self._drive(sign_in, event, registry, remember_device, device_owner=username)
 
     async def resume(
         self,
@@ -250,27 +300,36 @@ class CognitoAuthClient:
         *,
         handlers: HandlerRegistry | Mapping[str, Handler] | None = None,
         client_metadata: Mapping[str, str] | None = None,
+        device: RememberedDevice | None = None,
+        remember_device: bool | None = None,
+        context: RequestContext | None = None,
     ) -> Challenge | AuthenticationResult:
         """Answer a challenge returned by ``start()`` and carry on as ``start()`` does.
 
         Nothing but the challenge survives between requests: pass
-        ``client_metadata`` again if the sign-in uses it, and put ``PASSWORD``
-        in the answers when answering SELECT_CHALLENGE with PASSWORD or
-        PASSWORD_SRP (``start()`` fills it in from its own argument).
+        ``client_metadata``, ``device`` and ``context`` again if the sign-in
+        uses them, and put ``PASSWORD`` in the answers when answering
+        SELECT_CHALLENGE with PASSWORD or PASSWORD_SRP (``start()`` fills it
+        in from its own argument).
         """
         registry = HandlerRegistry.coerce(handlers)
         metadata = _check_metadata(client_metadata)
-        device = None
+        _check_device(device, remember_device, context)
         if isinstance(challenge, Challenge) and challenge.device_key is not None:
-            device = await self._load_device(challenge.username)
+            if device is None:
+                device = await self._load_device(challenge.username)
             if device is None or device.device_key != challenge.device_key:
                 raise ConfigurationError(
-                    "this challenge belongs to a sign-in with a remembered device "
-                    "that the device store no longer has"
+                    "this challenge belongs to a sign-in with a remembered device that the "
+                    "device store no longer has: pass that device= again"
                 )
-        sign_in = SignIn(self._config, device=device, client_metadata=metadata)
+        else:
+            device = None  # the sign-in started without one; DEVICE_KEY cannot join now
+        sign_in = SignIn(self._config, device=device, client_metadata=metadata, context=context)
         event = sign_in.resume(challenge, answers)
-        return await self._drive(sign_in, event, registry, device_owner=challenge.username)
+        return await self._drive(
+            sign_in, event, registry, remember_device, device_owner=challenge.username
+        )
 
     async def refresh(
         self,
@@ -278,25 +337,50 @@ class CognitoAuthClient:
         *,
         username: str | None = None,
         client_metadata: Mapping[str, str] | None = None,
+        device: RememberedDevice | None = None,
+        context: RequestContext | None = None,
     ) -> AuthenticationResult:
         """New tokens from a refresh token.
 
         Uses GetTokensFromRefreshToken, which app clients that rotate refresh
         tokens require; on a service without it (moto), REFRESH_TOKEN_AUTH.
         ``result.refresh_token`` is the token to keep from now on: the new one
-        where the client rotates them, else the one passed in. ``username``
-        finds the remembered device (for its DEVICE_KEY), and is needed for
-        SECRET_HASH only on the REFRESH_TOKEN_AUTH fallback.
+        where the client rotates them, else the one passed in. ``device`` (or,
+        with a device store, ``username``) sends the remembered device's key;
+        ``username`` is needed for SECRET_HASH only on the REFRESH_TOKEN_AUTH
+        fallback.
         """
         metadata = _check_metadata(client_metadata)
-        device = await self._load_device(username) if username else None
-        sign_in = SignIn(self._config, device=device, client_metadata=metadata)
+        _check_device(device, None, context)
+        if device is None and username:
+            device = await self._load_device(username)
+        sign_in = SignIn(self._config, device=device, client_metadata=metadata, context=context)
         call = sign_in.refresh(refresh_token, username, get_tokens=self._state.get_tokens)
-        result = await self._drive(sign_in, call, HandlerRegistry.coerce(None))
+        result = await self._drive(sign_in, call, HandlerRegistry.coerce(None), None)
         if sign_in.fell_back:
             self._state.get_tokens = False
         assert isinstance(result, AuthenticationResult)  # the core allows nothing else
         return result
+
+    async def remember_device(self, access_token: str, device: RememberedDevice) -> None:
+        """Mark ``device`` remembered (UpdateDeviceStatus), e.g. once the person said yes.
+
+        For a device whose sign-in ended with ``DeviceStatus.NOT_REMEMBERED``.
+        """
+        _check_device(device, None, None)
+        await self._transport.send(device_status(access_token, device.device_key, remembered=True))
+
+    async def forget_device(self, access_token: str, device: RememberedDevice) -> None:
+        """Forget ``device`` on the service side (ForgetDevice), and in the device store.
+
+        The browser (or process) should drop its copy too.
+        """
+        _check_device(device, None, None)
+        await self._transport.send(forget_device(access_token, device.device_key))
+        if self.device_store is not None:
+            username = token_username(access_token)
+            if username is not None:
+                await self.device_store.delete(self.user_pool_id, username)
 
     # -- the loop -------------------------------------------------------------
 
@@ -305,6 +389,7 @@ class CognitoAuthClient:
         sign_in: SignIn,
         event: Any,
         registry: HandlerRegistry,
+        remember_device: bool | None,
         *,
         device_owner: str | None = None,
     ) -> Challenge | AuthenticationResult:
@@ -329,9 +414,12 @@ class CognitoAuthClient:
                 event = sign_in.receive(response)
             elif isinstance(event, Compute):
                 event = sign_in.computed(await self._run(event))
+            elif isinstance(event, LoadDevice):
+                event = sign_in.device_loaded(await self._load_device(event.username))
             elif isinstance(event, AuthenticationResult):
                 logger.debug("sign-in complete (flow %s)", sign_in.flow or "resume")
-                return await self._confirm_new_device(event, sign_in.username)
+                remember = self.remember_devices if remember_device is None else remember_device
+                return await self._confirm_new_device(event, sign_in.username, remember)
             elif isinstance(event, Challenge):
                 logger.debug("challenge %s (round %d)", event.name, sign_in.rounds)
                 handler = registry.get(event.name)
@@ -403,15 +491,18 @@ class CognitoAuthClient:
             await self.device_store.delete(self.user_pool_id, username)
 
     async def _confirm_new_device(
-        self, result: AuthenticationResult, username: str
+        self, result: AuthenticationResult, username: str, remember: bool
     ) -> AuthenticationResult:
-        if result.new_device_metadata is None or self.device_store is None:
+        # Every device the service creates is confirmed, as Amplify does: the
+        # pool has device tracking on. Whether it is also remembered is the
+        # sign-in's choice where the pool leaves it to the user.
+        if result.new_device_metadata is None:
             return result
         steps = NewDeviceSteps(
             access_token=result.access_token,
             metadata=result.new_device_metadata,
             device_name=self.device_name,
-            remember=self.remember_devices,
+            remember=remember,
             fallback_username=username or None,
         )
         event: Call | Compute | DeviceOutcome = steps.start()
@@ -433,7 +524,7 @@ class CognitoAuthClient:
                 "the new device was not remembered (%s); the sign-in goes on without it",
                 outcome.reason,
             )
-        elif outcome.username is not None:
+        elif self.device_store is not None and outcome.username is not None:
             await self.device_store.put(self.user_pool_id, outcome.username, outcome.device)
             logger.debug("confirmed and stored a new device (%s)", outcome.status.value)
         return attrs.evolve(result, new_device=outcome.device, device_status=outcome.status)

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from ._errors import ConfigurationError
 from ._proxies import (
     PROXY_HEADERS,
     Address,
@@ -36,7 +37,6 @@ from ._proxies import (
     trusted_networks,
     unmapped,
 )
-from .exceptions import ConfigurationError
 
 if TYPE_CHECKING:
     from types_aiobotocore_cognito_idp.type_defs import (

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
@@ -12,7 +10,8 @@ import attrs
 from . import srp
 from ._errors import UnexpectedResponseError
 from ._events import Call, Compute, YieldHook
-from ._models import DeviceStatus, NewDeviceMetadata, RememberedDevice
+from ._models import DeviceStatus, NewDeviceMetadata, RememberedDevice, token_username
+from ._requests import confirm_device, device_status
 from ._responses import confirmation_necessary
 
 __all__ = [
@@ -130,15 +129,8 @@ class NewDeviceSteps:
         """ConfirmDevice with the verifier just made."""
         self._expect("verifier", "confirm")
         self._verifier = verifier
-        return Call(
-            "confirm_device",
-            {
-                "AccessToken": self.access_token,
-                "DeviceKey": self.metadata.device_key,
-                "DeviceSecretVerifierConfig": verifier.secret_verifier_config(),
-                "DeviceName": self.device_name,
-            },
-            self._secrets(),
+        return confirm_device(
+            self.access_token, self.metadata.device_key, verifier, self.device_name
         )
 
     def receive(self, response: Mapping[str, Any]) -> Call | DeviceOutcome:
@@ -154,15 +146,7 @@ class NewDeviceSteps:
                 return self._done(DeviceStatus.REMEMBERED)
             if not self.remember:
                 return self._done(DeviceStatus.NOT_REMEMBERED)
-            return Call(
-                "update_device_status",
-                {
-                    "AccessToken": self.access_token,
-                    "DeviceKey": self.metadata.device_key,
-                    "DeviceRememberedStatus": "remembered",
-                },
-                self._secrets(),
-            )
+            return device_status(self.access_token, self.metadata.device_key, remembered=True)
         self._expect("status", "done")
         return self._done(DeviceStatus.REMEMBERED)
 
@@ -179,32 +163,10 @@ class NewDeviceSteps:
             device_group_key=self.metadata.device_group_key,
             device_password=verifier.password,
         )
-        username = _token_username(self.access_token) or self.fallback_username
+        username = token_username(self.access_token) or self.fallback_username
         return DeviceOutcome(device=device, status=status, username=username)
 
     def _expect(self, awaiting: str, then: str) -> None:
         if self._awaiting != awaiting:
             raise RuntimeError(f"NewDeviceSteps awaits {self._awaiting}, not {awaiting}")
         self._awaiting = then
-
-    def _secrets(self) -> frozenset[str]:
-        assert self._verifier is not None
-        return frozenset({self.access_token, self._verifier.password})
-
-
-def _token_username(access_token: str) -> str | None:
-    """The ``username`` claim of an access token, read without verifying it, or None.
-
-    Only used to name the user a remembered device is kept under; the token
-    came straight from the service over TLS.
-    """
-    try:
-        payload = access_token.split(".")[1]
-        payload += "=" * (-len(payload) % 4)
-        claims = json.loads(base64.urlsafe_b64decode(payload))
-    except (IndexError, ValueError):
-        return None
-    if not isinstance(claims, dict):
-        return None
-    username = claims.get("username") or claims.get("cognito:username")
-    return username if isinstance(username, str) and username else None

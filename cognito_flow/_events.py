@@ -14,7 +14,7 @@ import attrs
 
 from ._models import AuthenticationResult, Challenge
 
-__all__ = ["Call", "Compute", "Event", "YieldHook"]
+__all__ = ["Call", "Compute", "Event", "LoadDevice", "YieldHook"]
 
 
 @attrs.frozen
@@ -59,5 +59,17 @@ class Compute:
     purpose: str = ""
 
 
+@attrs.frozen
+class LoadDevice:
+    """Look up the remembered device kept under ``username``; feed it (or None) to ``device_loaded()``.
+
+    Asked when PASSWORD_VERIFIER names the user (USER_ID_FOR_SRP) by another
+    name than the one the sign-in started with (an alias), as Amplify does:
+    the device is kept under the canonical name.
+    """
+
+    username: str
+
+
 #: What a step of the core returns.
-Event = Call | Compute | Challenge | AuthenticationResult
+Event = Call | Compute | LoadDevice | Challenge | AuthenticationResult

@@ -49,8 +49,9 @@ import attrs
 from . import _srp_steps as srp_steps
 from ._answers import parse_answers, secret_values
 from ._config import PLAIN_PASSWORD_FLOWS, FlowConfig, check_refresh, check_start
+from ._context import RequestContext
 from ._errors import ConfigurationError, InvalidChallengeError, UnexpectedResponseError, check_text
-from ._events import Call, Compute, Event
+from ._events import Call, Compute, Event, LoadDevice
 from ._models import AuthenticationResult, Challenge, RememberedDevice
 from ._names import AuthFlow, ChallengeName
 from ._requests import Requests
@@ -67,6 +68,7 @@ from ._states import (
     AwaitingAnswer,
     AwaitingAuth,
     AwaitingClaim,
+    AwaitingDevice,
     AwaitingRefresh,
     AwaitingSecret,
     AwaitingSrpA,
@@ -98,6 +100,10 @@ class SignIn:
     config: FlowConfig = attrs.field(repr=False)
     device: RememberedDevice | None = attrs.field(default=None, repr=False)
     client_metadata: Mapping[str, str] | None = attrs.field(default=None, repr=False)
+    context: RequestContext | None = attrs.field(default=None, repr=False)
+    #: Ask for the remembered device kept under USER_ID_FOR_SRP (``LoadDevice``)
+    #: when PASSWORD_VERIFIER names the user otherwise than the name looked up.
+    look_up_devices: bool = attrs.field(default=False, kw_only=True)
 
     #: What the conversation waits for.
     state: State = attrs.field(factory=Idle, init=False)
@@ -112,10 +118,12 @@ class SignIn:
     _preferred: str | None = attrs.field(default=None, init=False, repr=False)
     _srp: SrpA | None = attrs.field(default=None, init=False, repr=False)
     _refresh_token: str = attrs.field(default="", init=False, repr=False)
+    _signup_session: str | None = attrs.field(default=None, init=False, repr=False)
+    _looked_up: set[str] = attrs.field(factory=set, init=False, repr=False)
     _requests: Requests = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        self._requests = Requests(self.config, self.device, self.client_metadata)
+        self._requests = Requests(self.config, self.device, self.client_metadata, self.context)
 
     @property
     def username(self) -> str:
@@ -131,10 +139,23 @@ class SignIn:
         flow: str | None = None,
         *,
         preferred_challenge: str | None = None,
+        session: str | None = None,
     ) -> Event:
-        """Begin a sign-in: the first InitiateAuth / AdminInitiateAuth."""
+        """Begin a sign-in: the first InitiateAuth / AdminInitiateAuth.
+
+        ``session`` is the Session ConfirmSignUp returned: with USER_AUTH it
+        signs the new user in without a password.
+        """
         self._expect(Idle)
         self.flow = check_start(self.config, username, password, flow, preferred_challenge)
+        if session is not None:
+            if self.flow != AuthFlow.USER_AUTH:
+                raise ConfigurationError("session= (from confirm_sign_up) needs flow USER_AUTH")
+            if not isinstance(session, str) or len(session) < 20:
+                raise ConfigurationError("session must be the Session string confirm_sign_up gave")
+            check_text(session, "session", ConfigurationError)
+        self._signup_session = session
+        self._looked_up.add(username)
         self._username = username
         self._password = password
         self._preferred = preferred_challenge
@@ -223,6 +244,17 @@ class SignIn:
             case _:
                 raise self._out_of_order("a computed value")
 
+    def device_loaded(self, device: RememberedDevice | None) -> Event:
+        """Feed the device ``LoadDevice`` found (or None): it signs in from here on."""
+        match self.state:
+            case AwaitingDevice(challenge):
+                if device is not None:
+                    self._use_device(device)
+                    challenge = attrs.evolve(challenge, device_key=device.device_key)
+                return self._route(challenge)
+            case _:
+                raise self._out_of_order("a loaded device")
+
     def answer(self, challenge: Challenge, answers: object) -> Event:
         """Answer ``challenge`` (the one just returned) with the caller's answers."""
         self._expect(AwaitingAnswer)
@@ -258,8 +290,8 @@ class SignIn:
                 self.state = AwaitingAuth()
                 return fallback
         if isinstance(error, DeviceNotFoundError) and self.device is not None:
-            self.dropped_device, self.device = self.device, None
-            self._requests = attrs.evolve(self._requests, device=None)
+            self.dropped_device = self.device
+            self._use_device(None)
             if self.flow and self.flow != AuthFlow.REFRESH_TOKEN_AUTH:
                 # The service forgot the device (deleted, or expired): sign in
                 # as from a new device, with a fresh conversation.
@@ -295,7 +327,11 @@ class SignIn:
     def _initiate_call(self, parameters: Mapping[str, str], secrets: frozenset[str]) -> Call:
         self.state = AwaitingAuth()
         return self._requests.initiate(
-            AuthFlow(self.flow), parameters, secrets, username=self._username
+            AuthFlow(self.flow),
+            parameters,
+            secrets,
+            username=self._username,
+            session=self._signup_session,
         )
 
     def _refresh_token_auth(self) -> Call:
@@ -328,6 +364,22 @@ class SignIn:
         if self.rounds > self.config.max_rounds:
             self.state = Done()
             raise TooManyChallengesError(self.config.max_rounds, challenge.name)
+        if (
+            challenge.name == ChallengeName.PASSWORD_VERIFIER
+            and self.look_up_devices
+            and self.device is None
+            and challenge.username not in self._looked_up
+        ):
+            # Signed in with an alias: the device is kept under the canonical
+            # name, which USER_ID_FOR_SRP now gives, and DEVICE_KEY is first
+            # needed in this answer (Amplify looks it up the same way).
+            self._looked_up.add(challenge.username)
+            self.state = AwaitingDevice(challenge)
+            return LoadDevice(challenge.username)
+        return self._route(challenge)
+
+    def _route(self, challenge: Challenge) -> Event:
+        """Answer what the core can answer alone; hand the rest to the caller."""
         how = _ANSWERED_BY_THE_CORE.get(challenge.name)
         event = how(self, challenge) if how is not None else None
         if event is None:
@@ -513,6 +565,10 @@ class SignIn:
         return self._answer_as_given(challenge, given)
 
     # -- internals ----------------------------------------------------------------
+
+    def _use_device(self, device: RememberedDevice | None) -> None:
+        self.device = device
+        self._requests = attrs.evolve(self._requests, device=device)
 
     def _expect(self, state: Any) -> None:
         if not isinstance(self.state, state):

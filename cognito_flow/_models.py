@@ -7,6 +7,7 @@ cannot leak them.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
@@ -14,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from ._answers import ANSWER_KEYS
 from ._errors import InvalidChallengeError, UnexpectedResponseError
 from ._names import AuthFlow, ChallengeName, DeviceStatus
 
@@ -25,6 +27,7 @@ __all__ = [
     "DeviceStatus",
     "NewDeviceMetadata",
     "RememberedDevice",
+    "token_username",
 ]
 
 
@@ -124,6 +127,16 @@ class Challenge:
     username: str
     available_challenges: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
     device_key: str | None = None
+
+    @property
+    def answer_keys(self) -> tuple[frozenset[str], ...]:
+        """The answer keys this challenge expects: alternatives, each a set of keys to send together.
+
+        E.g. ``(frozenset({"SMS_MFA_CODE"}),)`` for SMS_MFA; MFA_SETUP has three
+        (a code, EMAIL, or ANSWER choosing the factor). Empty for a challenge
+        the library answers itself or does not know.
+        """
+        return ANSWER_KEYS.get(self.name, ())
 
     @property
     def delivery_medium(self) -> str | None:
@@ -288,6 +301,17 @@ class AuthenticationResult:
     new_device: RememberedDevice | None = None
     device_status: DeviceStatus | None = None
 
+    @property
+    def username(self) -> str | None:
+        """The canonical user name: the access token's ``username`` claim (read, not verified).
+
+        In pools where people sign in with an email address, it is the
+        user's id, not the address; it is the name SECRET_HASH and the
+        device store use. Verify tokens you receive from elsewhere with
+        ``cognito_flow.tokens.TokenVerifier``.
+        """
+        return token_username(self.access_token)
+
     @classmethod
     def from_response(cls, data: Mapping[str, Any]) -> AuthenticationResult:
         """Build from the service's ``AuthenticationResult`` member."""
@@ -319,3 +343,21 @@ class AuthenticationResult:
             token_type=_opt_str(data.get("TokenType"), "TokenType") or "Bearer",
             new_device_metadata=device,
         )
+
+
+def token_username(access_token: str) -> str | None:
+    """The ``username`` claim of an access token, read without verifying it, or None.
+
+    Only used to name the user a remembered device is kept under; the token
+    came straight from the service over TLS.
+    """
+    try:
+        payload = access_token.split(".")[1]
+        payload += "=" * (-len(payload) % 4)
+        claims = json.loads(base64.urlsafe_b64decode(payload))
+    except (IndexError, ValueError):
+        return None
+    if not isinstance(claims, dict):
+        return None
+    username = claims.get("username") or claims.get("cognito:username")
+    return username if isinstance(username, str) and username else None

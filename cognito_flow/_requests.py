@@ -13,11 +13,13 @@ from typing import Any
 import attrs
 
 from ._config import FlowConfig
+from ._context import RequestContext
 from ._events import Call
 from ._models import Challenge, RememberedDevice
 from ._names import AuthFlow
+from .srp import DeviceVerifier
 
-__all__ = ["Requests", "secret_hash"]
+__all__ = ["Requests", "confirm_device", "device_status", "forget_device", "secret_hash"]
 
 
 def secret_hash(username: str, client_id: str, client_secret: str) -> str:
@@ -35,6 +37,8 @@ class Requests:
     config: FlowConfig
     device: RememberedDevice | None = attrs.field(default=None, repr=False)
     client_metadata: Mapping[str, str] | None = attrs.field(default=None, repr=False)
+    #: The person's request, for Cognito's threat protection.
+    context: RequestContext | None = attrs.field(default=None, repr=False)
 
     def initiate(
         self,
@@ -43,13 +47,21 @@ class Requests:
         secrets: Set[str],
         *,
         username: str | None,
+        session: str | None = None,
     ) -> Call:
-        """(Admin)InitiateAuth. It spends nothing, so the shell may send it again after a fault."""
+        """(Admin)InitiateAuth. It spends nothing, so the shell may send it again after a fault.
+
+        ``session`` is the Session of ConfirmSignUp, to sign a new user in
+        without a password (USER_AUTH).
+        """
         values = dict(parameters)
         hidden = set(secrets) | self._add_secret_hash_and_device_key(values, username)
         params = self._client_fields()
         params["AuthFlow"] = flow
         params["AuthParameters"] = values
+        if session is not None:
+            params["Session"] = session
+            hidden.add(session)
         op = "admin_initiate_auth" if self.config.admin else "initiate_auth"
         return Call(
             op, params, frozenset(hidden), has_device=self.device is not None, retry_safe=True
@@ -126,11 +138,20 @@ class Requests:
         )
 
     def _client_fields(self) -> dict[str, Any]:
+        """What every sign-in request of this client carries (not refresh's GetTokens)."""
         params: dict[str, Any] = {"ClientId": self.config.client_id}
         if self.config.admin:
             params["UserPoolId"] = self.config.user_pool_id
         if self.client_metadata:
             params["ClientMetadata"] = dict(self.client_metadata)
+        if self.context is not None:
+            # The person's IP, headers and the browser script's EncodedData,
+            # for threat protection: ContextData on the admin API,
+            # UserContextData on the public one.
+            if self.config.admin:
+                params["ContextData"] = self.context.context_data()
+            else:
+                params["UserContextData"] = self.context.user_context_data()
         return params
 
     def _add_secret_hash_and_device_key(
@@ -146,3 +167,44 @@ class Requests:
         if self.device is not None:
             values["DEVICE_KEY"] = self.device.device_key
         return added
+
+
+# -- the device steps: no app client fields, the access token says who -----------
+
+
+def confirm_device(
+    access_token: str, device_key: str, verifier: DeviceVerifier, device_name: str
+) -> Call:
+    """ConfirmDevice: register a new device's SRP verifier."""
+    return Call(
+        "confirm_device",
+        {
+            "AccessToken": access_token,
+            "DeviceKey": device_key,
+            "DeviceSecretVerifierConfig": verifier.secret_verifier_config(),
+            "DeviceName": device_name,
+        },
+        frozenset({access_token, verifier.password}),
+    )
+
+
+def device_status(access_token: str, device_key: str, *, remembered: bool) -> Call:
+    """UpdateDeviceStatus: remember a device (or stop remembering it)."""
+    return Call(
+        "update_device_status",
+        {
+            "AccessToken": access_token,
+            "DeviceKey": device_key,
+            "DeviceRememberedStatus": "remembered" if remembered else "not_remembered",
+        },
+        frozenset({access_token}),
+    )
+
+
+def forget_device(access_token: str, device_key: str) -> Call:
+    """ForgetDevice: the service forgets a device."""
+    return Call(
+        "forget_device",
+        {"AccessToken": access_token, "DeviceKey": device_key},
+        frozenset({access_token}),
+    )

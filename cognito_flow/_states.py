@@ -26,6 +26,7 @@ __all__ = [
     "AwaitingAnswer",
     "AwaitingAuth",
     "AwaitingClaim",
+    "AwaitingDevice",
     "AwaitingRefresh",
     "AwaitingSecret",
     "AwaitingSrpA",
@@ -84,6 +85,13 @@ class AwaitingClaim:
 
 
 @attrs.frozen
+class AwaitingDevice:
+    """The remembered device kept under ``challenge``'s canonical user name is being looked up."""
+
+    challenge: Challenge
+
+
+@attrs.frozen
 class AwaitingAuth:
     """An (Admin)InitiateAuth or RespondToAuthChallenge is on its way."""
 
@@ -126,6 +134,7 @@ State = (
     | Done
     | AwaitingSrpA
     | AwaitingClaim
+    | AwaitingDevice
     | AwaitingAuth
     | AwaitingRefresh
     | AwaitingSecret

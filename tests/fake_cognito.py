@@ -346,6 +346,10 @@ class FakeCognito:
         if values.get("USERNAME") != user.username:
             raise ServiceError("NotAuthorizedException", "Incorrect username or password.")
         self._check_secret_hash(values, client_id, secret, user.username)
+        if name == "PASSWORD_VERIFIER" and session.device is None:
+            # Amplify's way after an alias: DEVICE_KEY first comes with the
+            # answer to PASSWORD_VERIFIER, once USER_ID_FOR_SRP named the user.
+            session.device = self._device_for(values, user)
         if session.device is not None and values.get("DEVICE_KEY") != session.device.key:
             raise ServiceError("InvalidParameterException", "DEVICE_KEY missing from the answer")
         session.created = self.clock()
@@ -493,6 +497,14 @@ class FakeCognito:
         opt_in = self.remember_devices == "opt-in"
         device.remembered = not opt_in
         return {"UserConfirmationNecessary": opt_in}
+
+    def op_ForgetDevice(self, params: dict[str, Any], admin: bool) -> dict[str, Any]:
+        user = self._user_from_token(params["AccessToken"])
+        device = self.devices.get(params["DeviceKey"])
+        if device is None or device.username != user.username:
+            raise ServiceError("ResourceNotFoundException", "Device does not exist.")
+        del self.devices[device.key]
+        return {}
 
     def op_UpdateDeviceStatus(self, params: dict[str, Any], admin: bool) -> dict[str, Any]:
         self._device_fault("UpdateDeviceStatus")

@@ -722,3 +722,77 @@ def test_imports_only_the_standard_library_and_attrs(module: str) -> None:
         if name not in sys.stdlib_module_names and not name.startswith("types_aiobotocore")
     }
     assert third_party <= {"attrs"}
+
+
+# -- on the wire: every sign-in request carries the person's context -------------------
+
+
+@pytest.mark.parametrize("admin", [True, False], ids=["admin", "public"])
+async def test_every_sign_in_request_carries_the_context_exactly(
+    service: Any, make: Any, admin: bool
+) -> None:
+    """ContextData (admin) / UserContextData (public) on each InitiateAuth and answer, the SRP claim included."""
+    from cognito_flow.testing import totp_code
+
+    seed = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    service.device_tracking = False
+    service.add_user("alice", "pw-123456-Context", totp_secret=seed)
+    request = scope(
+        client=("10.0.0.2", 443),
+        headers=[
+            (b"host", b"login.example.com:8443"),
+            (b"x-forwarded-for", b"198.51.100.9, 10.0.0.7"),
+            (b"user-agent", b"Mozilla/5.0 (test)"),
+            (b"accept-language", b"de-DE,de;q=0.9"),
+            (b"cookie", b"session=do-not-send"),
+            (b"authorization", b"Bearer do-not-send"),
+        ],
+        path="/login/answer",
+    )
+    context = RequestContext.from_asgi(
+        request, trusted_proxies=["10.0.0.0/8"], encoded_data="ENCODED-DATA-123"
+    )
+    auth = make(admin=admin)
+    step = await auth.start("alice", "pw-123456-Context", flow="USER_SRP_AUTH", context=context)
+    assert step.name == "SOFTWARE_TOKEN_MFA"
+    await auth.resume(step, {"SOFTWARE_TOKEN_MFA_CODE": totp_code(seed)}, context=context)
+
+    prefix = "Admin" if admin else ""
+    sent = service.calls(f"{prefix}InitiateAuth") + service.calls(f"{prefix}RespondToAuthChallenge")
+    assert len(sent) == 3  # InitiateAuth, PASSWORD_VERIFIER, SOFTWARE_TOKEN_MFA
+    for params in sent:
+        if admin:
+            assert params["ContextData"] == {
+                "IpAddress": "198.51.100.9",
+                "ServerName": "login.example.com",
+                "ServerPath": "/login/answer",
+                "HttpHeaders": [
+                    {"headerName": "host", "headerValue": "login.example.com:8443"},
+                    {"headerName": "user-agent", "headerValue": "Mozilla/5.0 (test)"},
+                    {"headerName": "accept-language", "headerValue": "de-DE,de;q=0.9"},
+                ],
+                "EncodedData": "ENCODED-DATA-123",
+            }
+            assert "UserContextData" not in params
+        else:
+            assert params["UserContextData"] == {
+                "IpAddress": "198.51.100.9",
+                "EncodedData": "ENCODED-DATA-123",
+            }
+            assert "ContextData" not in params
+
+
+async def test_no_context_sends_none(service: Any, make: Any) -> None:
+    """Without context=, no ContextData or UserContextData goes out."""
+    service.device_tracking = False
+    service.add_user("alice", "pw-123456-Context")
+    await make().authenticate("alice", "pw-123456-Context")
+    for params in service.calls("InitiateAuth") + service.calls("RespondToAuthChallenge"):
+        assert "UserContextData" not in params
+        assert "ContextData" not in params
+
+
+async def test_a_context_of_the_wrong_type_is_refused(make: Any) -> None:
+    """context= must be a RequestContext: anything else is a ConfigurationError before any call."""
+    with pytest.raises(ConfigurationError, match="RequestContext"):
+        await make().authenticate("alice", "pw", context={"IpAddress": "1.2.3.4"})

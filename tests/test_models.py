@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import enum
 import json
 from typing import Any
@@ -509,3 +510,31 @@ def test_enums_match_the_service_model(enum_cls: type[enum.StrEnum], shape: str)
     values = botocore_enum(shape)
     assert values
     assert {member.value for member in enum_cls} == set(values)
+
+
+@pytest.mark.parametrize(
+    ("name", "keys"),
+    [
+        ("SMS_MFA", (frozenset({"SMS_MFA_CODE"}),)),
+        (
+            "MFA_SETUP",
+            (frozenset({"SOFTWARE_TOKEN_MFA_CODE"}), frozenset({"EMAIL"}), frozenset({"ANSWER"})),
+        ),
+        ("SELECT_CHALLENGE", (frozenset({"ANSWER"}),)),
+        ("PASSWORD_VERIFIER", ()),
+        ("SOMETHING_NEW", ()),
+    ],
+)
+def test_a_challenge_says_which_answer_keys_it_expects(
+    name: str, keys: tuple[frozenset[str], ...]
+) -> None:
+    """answer_keys lists the alternatives a form must offer; none where the library answers itself."""
+    assert Challenge(name=name, username="alice").answer_keys == keys
+
+
+def test_the_result_names_the_canonical_user() -> None:
+    """AuthenticationResult.username is the access token's username claim, or None."""
+    claims = base64.urlsafe_b64encode(b'{"username": "0b9e-uuid"}').decode().rstrip("=")
+    result = AuthenticationResult.from_response({"AccessToken": f"h.{claims}.s"})
+    assert result.username == "0b9e-uuid"
+    assert AuthenticationResult.from_response({"AccessToken": "opaque"}).username is None

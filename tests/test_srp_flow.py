@@ -10,20 +10,18 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
-from typing import Any
 
-import aiobotocore.session
 import attrs
 import pytest
-from fake_cognito import POOL_ID, FakeCognito, serve
+from conftest import FAKE_SECRET as SECRET
+from conftest import Make
+from fake_cognito import POOL_ID, FakeCognito
 
 from cognito_flow import (
     AuthenticationResult,
     AuthFlow,
     Challenge,
     ChallengeName,
-    CognitoAuthClient,
     DeviceStatus,
     HandlerRegistry,
     InMemoryDeviceStore,
@@ -32,55 +30,9 @@ from cognito_flow import (
     SessionExpiredError,
 )
 from cognito_flow.handlers import select_challenge, software_token_mfa
-from cognito_flow.testing import aio_config, local_cognito, totp_code
+from cognito_flow.testing import local_cognito, totp_code
 
-SECRET = "fake-client-secret-0123456789abcdef"
 TOTP_SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-
-
-@pytest.fixture
-async def service() -> AsyncIterator[FakeCognito]:
-    """A verifying Cognito on 127.0.0.1 with one plain and one secret app client."""
-    fake = FakeCognito()
-    fake.add_client("plain")
-    fake.add_client("secret", SECRET)
-    async with serve(fake):
-        yield fake
-
-
-@pytest.fixture
-async def idp(service: FakeCognito) -> AsyncIterator[Any]:
-    """An aiobotocore client pointed at the fake service."""
-    session = aiobotocore.session.get_session()
-    async with session.create_client(
-        "cognito-idp",
-        region_name="us-east-1",
-        endpoint_url=service.endpoint_url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=aio_config(),
-    ) as client:
-        yield client
-
-
-Make = Callable[..., CognitoAuthClient]
-
-
-@pytest.fixture
-def make(idp: Any) -> Make:
-    """Builds a CognitoAuthClient on the fake service."""
-
-    def build(*, secret: bool = False, admin: bool = False, **options: Any) -> CognitoAuthClient:
-        return CognitoAuthClient(
-            idp,
-            user_pool_id=POOL_ID,
-            client_id="secret" if secret else "plain",
-            client_secret=SECRET if secret else None,
-            admin=admin,
-            **options,
-        )
-
-    return build
 
 
 both_apis = pytest.mark.parametrize("admin", [False, True], ids=["public", "admin"])

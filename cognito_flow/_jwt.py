@@ -63,6 +63,8 @@ def parse(token: object) -> tuple[jws.CompactSignature, str]:
     """Check the token's form and header; returns it and the kid it names."""
     if not isinstance(token, str):
         raise InvalidTokenError(f"a token is a str, not {type(token).__name__}", check="format")
+    if token[:7].lower() == "bearer ":
+        raise InvalidTokenError("pass the token without its 'Bearer ' prefix", check="format")
     if len(token) > _MAX_TOKEN_CHARS or token.count(".") != 2:
         raise InvalidTokenError("not a JWT (three base64url parts)", check="format")
     try:

@@ -207,7 +207,8 @@ class TokenVerifier:
         """The key named ``kid`` after a refetch of the JWKS, if one may go out."""
         await self._refresh()
         if self._keys is None:
-            assert self._last_error is not None
+            if self._last_error is None:  # the fetch was cancelled before it ended
+                raise TransportError(f"the JWKS at {self._url} has not been fetched")
             raise _copy_of(self._last_error)
         key = self._keys.get(kid)
         if key is None:

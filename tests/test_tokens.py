@@ -599,6 +599,13 @@ async def test_a_token_that_is_not_a_string_is_refused(jwks: JwksServer, token: 
     assert caught.value.check == "format"
 
 
+async def test_bearer_prefix_gets_a_hint(jwks: JwksServer) -> None:
+    """A good token still wearing its "Bearer " prefix fails "format" with a hint."""
+    with pytest.raises(InvalidTokenError, match="Bearer") as caught:
+        await jwks.verifier().verify(f"Bearer {good_token()}", token_use="access")
+    assert caught.value.check == "format"
+
+
 async def test_signed_payload_that_is_not_an_object_is_refused(jwks: JwksServer) -> None:
     """A well-signed payload that is a JSON list, or not JSON, fails "format"."""
     verifier = jwks.verifier()

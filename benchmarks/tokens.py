@@ -8,13 +8,16 @@ Runs one local Cognito (moto's server), signs a user in, and then:
 2. cached throughput: the same verifier verifies the same access token again
    and again (every check: signature, issuer, token_use, client, times),
    against joserfc's ``jwt.decode`` called directly with the same key
-   (signature and JSON only), in interleaved rounds; the best round counts;
+   (signature and JSON only): adjacent pairs of short batches, timed in CPU
+   time of the benchmark's thread (verifying is all CPU; moto's thread and
+   other processes do not count); the rates are from the median batch, the
+   ratio is the median of the pairs' ratios;
 3. the JWKS requests the measured verifier made in all that, counted on the
    wire by an aiohttp trace on the session it was given.
 
 It prints figures and the targets next to them; it asserts nothing about time.
 
-    .venv/bin/python benchmarks/tokens.py [--rounds 5] [--number 4000] [--fresh 20]
+    .venv/bin/python benchmarks/tokens.py [--pairs 300] [--batch 100] [--fresh 20]
 """
 
 from __future__ import annotations
@@ -65,8 +68,8 @@ async def first_verification(cognito: LocalCognito, token: str) -> float:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--number", type=int, default=4000, help="verifications per round")
+    parser.add_argument("--pairs", type=int, default=300, help="pairs of timed batches")
+    parser.add_argument("--batch", type=int, default=100, help="verifications per batch")
     parser.add_argument("--fresh", type=int, default=20, help="fresh verifiers for the median")
     args = parser.parse_args()
 
@@ -95,39 +98,48 @@ async def main() -> None:
             requests.pop()  # that request was the benchmark's, not the verifier's
             key = RSAKey.import_key(document["keys"][0])
 
+            # CPU time of this thread: moto's server thread and other
+            # processes on the machine do not count against either side.
             async def ours() -> float:
-                start = time.perf_counter()
-                for _ in range(args.number):
+                start = time.thread_time()
+                for _ in range(args.batch):
                     await verifier.verify(token, token_use="access")
-                return time.perf_counter() - start
+                return time.thread_time() - start
 
             def bare() -> float:
-                start = time.perf_counter()
-                for _ in range(args.number):
+                start = time.thread_time()
+                for _ in range(args.batch):
                     jwt.decode(token, key, algorithms=["RS256"])
-                return time.perf_counter() - start
+                return time.thread_time() - start
 
-            best_ours = best_bare = float("inf")
-            for n in range(args.rounds):
-                if n % 2:  # alternate which side goes first
-                    best_bare = min(best_bare, bare())
-                    best_ours = min(best_ours, await ours())
+            # Short batches in adjacent pairs, alternating which side goes
+            # first: a slow spell of the machine hits both halves of a pair.
+            ours_times: list[float] = []
+            bare_times: list[float] = []
+            for n in range(args.pairs):
+                if n % 2:
+                    bare_times.append(bare())
+                    ours_times.append(await ours())
                 else:
-                    best_ours = min(best_ours, await ours())
-                    best_bare = min(best_bare, bare())
+                    ours_times.append(await ours())
+                    bare_times.append(bare())
 
-    verifications = 1 + args.rounds * args.number
-    rate_ours, rate_bare = args.number / best_ours, args.number / best_bare
-    ratio = rate_ours / rate_bare
-    print(f"Access token of a local Cognito (moto), best of {args.rounds} rounds x {args.number}")
+    verifications = 1 + args.pairs * args.batch
+    rate_ours = args.batch / statistics.median(ours_times)
+    rate_bare = args.batch / statistics.median(bare_times)
+    ratio = statistics.median(b / o for o, b in zip(ours_times, bare_times, strict=True))
+    print(
+        f"Access token of a local Cognito (moto); {args.pairs} pairs of batches of "
+        f"{args.batch}, medians"
+    )
     print(f"{'figure':<52} {'value':>14}  (target)")
     print(f"{'first verify() with the JWKS fetch':<52} {first * 1e3:>11.2f} ms")
     median = statistics.median(fresh) * 1e3
     print(f"{f'... median of {args.fresh} fresh verifiers':<52} {median:>11.2f} ms")
-    print(f"{'TokenVerifier.verify(), cached JWKS':<52} {rate_ours:>11,.0f} /s")
-    print(f"{'joserfc jwt.decode() alone, same key':<52} {rate_bare:>11,.0f} /s")
+    print(f"{'TokenVerifier.verify(), cached JWKS, per CPU second':<52} {rate_ours:>11,.0f} /s")
+    print(f"{'joserfc jwt.decode() alone, same key, per CPU second':<52} {rate_bare:>11,.0f} /s")
     verdict = "met" if ratio >= RATIO_TARGET else "missed"
-    print(f"{'ratio':<52} {ratio:>14.3f}  (>= {RATIO_TARGET}: {verdict})")
+    print(f"{'ratio, median of the pairs':<52} {ratio:>14.3f}  (>= {RATIO_TARGET}: {verdict})")
     fetches = len(requests)
     label = f"JWKS fetches by that verifier in {verifications:,} verifications"
     verdict = "met" if fetches <= FETCH_TARGET else "missed"

@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/overhead.py
 	$(BIN)/python benchmarks/srp.py
 	$(BIN)/python benchmarks/web.py
+	$(BIN)/python benchmarks/tokens.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -6,15 +6,18 @@ and answering each challenge with the handler registered for it.
 """
 
 from ._client import CognitoAuthClient
+from ._context import RequestContext
 from ._devices import DeviceStore, InMemoryDeviceStore
 from ._models import (
     AuthenticationResult,
     AuthFlow,
     Challenge,
     ChallengeName,
+    CodeDelivery,
     DeviceStatus,
     NewDeviceMetadata,
     RememberedDevice,
+    SignUpResult,
 )
 from ._registry import ChallengeContext, Handler, HandlerRegistry
 from ._transport import safe_aio_config
@@ -58,6 +61,7 @@ __all__ = [
     "Challenge",
     "ChallengeContext",
     "ChallengeName",
+    "CodeDelivery",
     "CodeDeliveryError",
     "CodeMismatchError",
     "CognitoAuthClient",
@@ -85,9 +89,11 @@ __all__ = [
     "PoolConfigurationError",
     "RefreshTokenReuseError",
     "RememberedDevice",
+    "RequestContext",
     "ResourceNotFoundError",
     "ServiceError",
     "SessionExpiredError",
+    "SignUpResult",
     "TooManyChallengesError",
     "TooManyRequestsError",
     "TransportError",

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from . import srp
+from ._account import AccountMethods
 from ._answers import parse_answers
 from ._config import FlowConfig, check_pool_id
 from ._context import RequestContext
@@ -97,7 +98,7 @@ def _flow_config(client: CognitoAuthClient) -> FlowConfig:
 
 
 @attrs.frozen(repr=False)
-class CognitoAuthClient:
+class CognitoAuthClient(AccountMethods):
     """Signs users into one Cognito app client.
 
     Pass an aiobotocore ``cognito-idp`` client you own, or use

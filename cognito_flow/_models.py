@@ -24,9 +24,11 @@ __all__ = [
     "AuthenticationResult",
     "Challenge",
     "ChallengeName",
+    "CodeDelivery",
     "DeviceStatus",
     "NewDeviceMetadata",
     "RememberedDevice",
+    "SignUpResult",
     "token_username",
 ]
 
@@ -343,6 +345,32 @@ class AuthenticationResult:
             token_type=_opt_str(data.get("TokenType"), "TokenType") or "Bearer",
             new_device_metadata=device,
         )
+
+
+@attrs.frozen(kw_only=True)
+class CodeDelivery:
+    """Where the service sent a code (CodeDeliveryDetails): safe to show, it is masked."""
+
+    #: The masked address or phone number, e.g. ``a***@e***``.
+    destination: str | None = None
+    #: ``EMAIL`` or ``SMS``.
+    delivery_medium: str | None = None
+    #: The attribute the code verifies, e.g. ``email``.
+    attribute_name: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SignUpResult:
+    """What SignUp answered."""
+
+    #: True when the user needs no confirmation code (a pre-sign-up trigger confirmed it).
+    user_confirmed: bool
+    #: The new user's ``sub``.
+    user_sub: str
+    #: Where the confirmation code went, if one was sent.
+    code_delivery: CodeDelivery | None = None
+    #: For ``confirm_sign_up(session=...)``, to sign in right after (USER_AUTH).
+    session: str | None = attrs.field(default=None, repr=False)
 
 
 def token_username(access_token: str) -> str | None:

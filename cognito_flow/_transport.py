@@ -83,6 +83,15 @@ REQUIRED_MODEL: Mapping[str, tuple[str, ...]] = {
     "ConfirmDevice": ("DeviceSecretVerifierConfig", "UserConfirmationNecessary"),
     "UpdateDeviceStatus": ("DeviceRememberedStatus",),
     "GetTokensFromRefreshToken": ("RefreshToken", "ClientSecret", "DeviceKey"),
+    "ForgetDevice": ("AccessToken", "DeviceKey"),
+    "RevokeToken": ("Token", "ClientSecret"),
+    "GlobalSignOut": ("AccessToken",),
+    "AdminUserGlobalSignOut": ("Username",),
+    "ForgotPassword": ("SecretHash", "UserContextData", "CodeDeliveryDetails"),
+    "ConfirmForgotPassword": ("ConfirmationCode", "Password"),
+    "SignUp": ("UserAttributes", "ValidationData", "UserSub", "Session"),
+    "ConfirmSignUp": ("ConfirmationCode", "Session"),
+    "ResendConfirmationCode": ("CodeDeliveryDetails",),
 }
 
 
@@ -98,7 +107,9 @@ def _missing_from_model(idp: Any) -> list[str]:
             missing.append(operation)
             continue
         spec = model.operation_model(operation)
-        have = set(spec.input_shape.members) | set(spec.output_shape.members)
+        have = set(spec.input_shape.members)
+        if spec.output_shape is not None:  # ForgetDevice answers nothing
+            have |= set(spec.output_shape.members)
         missing.extend(f"{operation}.{member}" for member in needed if member not in have)
     return missing
 

@@ -470,6 +470,14 @@ class FakeCognito:
             self.rotated.add(token)
         return {"AuthenticationResult": tokens}
 
+    def op_RevokeToken(self, params: dict[str, Any], admin: bool) -> dict[str, Any]:
+        _, secret = self._client(params, admin=False)
+        if secret is not None and params.get("ClientSecret") != secret:
+            raise ServiceError("NotAuthorizedException", "Unable to verify secret hash for client")
+        # Revoking an unknown token is not an error (RFC 7009, and the API reference).
+        self.refresh_tokens.pop(params.get("Token", ""), None)
+        return {}
+
     def _user_from_token(self, token: str) -> User:
         try:
             payload = token.split(".")[1]

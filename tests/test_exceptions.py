@@ -154,6 +154,15 @@ CALLED_OPERATIONS = (
     "ConfirmDevice",
     "UpdateDeviceStatus",
     "GetTokensFromRefreshToken",
+    "ForgetDevice",
+    "RevokeToken",
+    "GlobalSignOut",
+    "AdminUserGlobalSignOut",
+    "ForgotPassword",
+    "ConfirmForgotPassword",
+    "SignUp",
+    "ConfirmSignUp",
+    "ResendConfirmationCode",
 )
 
 

@@ -31,7 +31,9 @@ def test_every_operation_and_member_the_library_uses_exists(
     """Each operation the library calls is modelled, with the request and response members it uses."""
     assert operation in MODEL["operations"]
     spec = MODEL["operations"][operation]
-    have = members(spec["input"]["shape"]) | members(spec["output"]["shape"])
+    have = members(spec["input"]["shape"])
+    if "output" in spec:  # ForgetDevice answers nothing
+        have |= members(spec["output"]["shape"])
     assert set(needed) <= have
 
 

@@ -25,7 +25,8 @@ typecheck: $(STAMP)
 	$(BIN)/mypy --strict cognito_flow
 
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/coverage run -m pytest
+	$(BIN)/coverage report
 
 test: lint typecheck pytest
 

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Literal
 
-from ._errors import ConfigurationError, check_text
+from ._errors import ConfigurationError, InvalidChallengeError, check_text
 from ._names import ChallengeName
 
-__all__ = ["ANSWER_KEYS", "RESERVED_ANSWER_KEYS", "parse_answers", "secret_values"]
+__all__ = [
+    "ANSWER_KEYS",
+    "RESERVED_ANSWER_KEYS",
+    "check_required_attributes",
+    "mfa_setup_step",
+    "parse_answers",
+    "secret_values",
+]
 
 #: Answer keys the core fills in; a handler that returns one is refused.
 RESERVED_ANSWER_KEYS = frozenset({"USERNAME", "SECRET_HASH", "DEVICE_KEY", "SESSION", "Session"})
@@ -83,3 +91,50 @@ def secret_values(challenge_name: str, answers: Mapping[str, str]) -> set[str]:
     """
     public = ("ANSWER", "EMAIL") if challenge_name in _CHOICE_CHALLENGES else ("EMAIL",)
     return {value for key, value in answers.items() if key not in public}
+
+
+def check_required_attributes(required: Iterable[str], given: Mapping[str, str]) -> None:
+    """NEW_PASSWORD_REQUIRED: every ``requiredAttributes`` entry must be answered."""
+    missing = [
+        f"userAttributes.{name}" for name in required if f"userAttributes.{name}" not in given
+    ]
+    if missing:
+        raise ConfigurationError(
+            "answers to NEW_PASSWORD_REQUIRED must set the required attributes: "
+            + ", ".join(missing)
+        )
+
+
+MfaSetupStep = Literal["email", "verify", "associate"]
+
+
+def mfa_setup_step(
+    given: Mapping[str, str], *, offered: Iterable[str], has_secret: bool, has_session: bool
+) -> MfaSetupStep:
+    """What answers to MFA_SETUP ask for, checked: email setup, a code to verify, or a factor choice.
+
+    A code needs the authenticator secret fetched first (and a Session for
+    VerifySoftwareToken); ANSWER can only choose the authenticator app (email
+    MFA is set up by answering EMAIL).
+    """
+    if "EMAIL" in given:
+        return "email"
+    if "SOFTWARE_TOKEN_MFA_CODE" in given:
+        if not has_secret:
+            raise InvalidChallengeError(
+                "this MFA_SETUP challenge has no authenticator secret yet: answer "
+                "ANSWER=SOFTWARE_TOKEN_MFA first to fetch one, or EMAIL for email MFA"
+            )
+        if not has_session:
+            raise InvalidChallengeError(
+                "this MFA_SETUP challenge has no Session, which VerifySoftwareToken needs"
+            )
+        return "verify"
+    if given["ANSWER"] != ChallengeName.SOFTWARE_TOKEN_MFA:
+        raise ConfigurationError(
+            "answers to MFA_SETUP: ANSWER can only choose SOFTWARE_TOKEN_MFA; "
+            "set up email MFA by answering EMAIL"
+        )
+    if ChallengeName.SOFTWARE_TOKEN_MFA not in offered:
+        raise ConfigurationError("this MFA_SETUP does not offer SOFTWARE_TOKEN_MFA")
+    return "associate"

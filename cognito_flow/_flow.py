@@ -47,7 +47,12 @@ from typing import Any
 import attrs
 
 from . import _srp_steps as srp_steps
-from ._answers import parse_answers, secret_values
+from ._answers import (
+    check_required_attributes,
+    mfa_setup_step,
+    parse_answers,
+    secret_values,
+)
 from ._config import PLAIN_PASSWORD_FLOWS, FlowConfig, check_refresh, check_start
 from ._context import RequestContext
 from ._errors import ConfigurationError, InvalidChallengeError, UnexpectedResponseError, check_text
@@ -507,45 +512,27 @@ class SignIn:
         )
 
     def _answer_new_password(self, challenge: Challenge, given: dict[str, str]) -> Event:
-        missing = [
-            attr for attr in challenge.required_attributes if f"userAttributes.{attr}" not in given
-        ]
-        if missing:
-            raise ConfigurationError(
-                "answers to NEW_PASSWORD_REQUIRED must set the required attributes: "
-                + ", ".join(f"userAttributes.{attr}" for attr in missing)
-            )
+        check_required_attributes(challenge.required_attributes, given)
         return self._answer_as_given(challenge, given)
 
     def _answer_mfa_setup(self, challenge: Challenge, given: dict[str, str]) -> Event:
-        if "EMAIL" in given:
+        step = mfa_setup_step(
+            given,
+            offered=challenge.mfas_can_setup,
+            has_secret=bool(challenge.secret_code),
+            has_session=challenge.session is not None,
+        )
+        if step == "email":
             return self._answer_as_given(challenge, given)
-        if "SOFTWARE_TOKEN_MFA_CODE" in given:
-            if not challenge.secret_code:
-                raise InvalidChallengeError(
-                    "this MFA_SETUP challenge has no authenticator secret yet: answer "
-                    "ANSWER=SOFTWARE_TOKEN_MFA first to fetch one, or EMAIL for email MFA"
-                )
-            if challenge.session is None:
-                raise InvalidChallengeError(
-                    "this MFA_SETUP challenge has no Session, which VerifySoftwareToken needs"
-                )
-            self.state = AwaitingVerification(challenge)
-            return self._requests.verify_software_token(
-                challenge.session,
-                given["SOFTWARE_TOKEN_MFA_CODE"],
-                given.get("FRIENDLY_DEVICE_NAME"),
-                answering=challenge,
-            )
-        # ANSWER picks the factor to set up when several are offered.
-        if given["ANSWER"] != ChallengeName.SOFTWARE_TOKEN_MFA:
-            raise ConfigurationError(
-                "answers to MFA_SETUP: ANSWER can only choose SOFTWARE_TOKEN_MFA; "
-                "set up email MFA by answering EMAIL"
-            )
-        if ChallengeName.SOFTWARE_TOKEN_MFA not in challenge.mfas_can_setup:
-            raise ConfigurationError("this MFA_SETUP does not offer SOFTWARE_TOKEN_MFA")
-        return self._associate(challenge)
+        if step == "associate":  # ANSWER chose the app among several factors
+            return self._associate(challenge)
+        self.state = AwaitingVerification(challenge)
+        return self._requests.verify_software_token(
+            challenge.session or "",
+            given["SOFTWARE_TOKEN_MFA_CODE"],
+            given.get("FRIENDLY_DEVICE_NAME"),
+            answering=challenge,
+        )
 
     def _answer_with_password_srp(self, challenge: Challenge, given: dict[str, str]) -> Event:
         # The password is never sent: it keys the SRP exchange that follows.

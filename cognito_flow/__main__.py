@@ -1,13 +1,13 @@
-"""``python -m cognito_flow demo``: a full sign-in story against a local Cognito.
+"""``cognito-flow`` / ``python -m cognito_flow``: the command line.
 
-Needs the ``testing`` extra (moto). It prints each step and the id
-token's claims; it never prints a token, a password or a Session.
+``login``, ``refresh``, ``verify`` and ``sign-out`` live in ``_cli``. Here is
+``demo``: a full sign-in story against a local Cognito. It needs the
+``testing`` extra (moto), prints each step and the id token's claims, and
+never prints a token, a password or a Session.
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import base64
 import json
 import sys
@@ -89,11 +89,14 @@ async def demo() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line entry point."""
-    parser = argparse.ArgumentParser(prog="python -m cognito_flow")
-    parser.add_argument("command", choices=["demo"], help="what to run")
-    parser.parse_args(argv)
-    return asyncio.run(demo())
+    """Command line entry point: ``cognito-flow`` and ``python -m cognito_flow``.
+
+    ``login``, ``refresh``, ``verify`` and ``sign-out`` work on a real pool
+    (``cognito_flow._cli``); ``demo`` runs the story above.
+    """
+    from ._cli import main as cli_main
+
+    return cli_main(argv, demo=demo)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ def test_demo_runs_the_whole_story(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Brand-new-Passw0rd!" not in out
 
 
-def test_demo_is_the_only_command() -> None:
+def test_an_unknown_command_is_refused() -> None:
     """An unknown command is refused by the argument parser."""
     with pytest.raises(SystemExit) as info:
         cli.main(["nope"])

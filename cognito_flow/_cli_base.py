@@ -34,6 +34,7 @@ __all__ = [
     "EXIT_USAGE",
     "CliError",
     "Console",
+    "NoQrCodeError",
     "TerminalConsole",
     "choose",
     "qr_lines",
@@ -55,6 +56,10 @@ class CliError(Exception):
     def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
         super().__init__(message)
         self.code = code
+
+
+class NoQrCodeError(CliError):
+    """segno (the ``web`` extra) is not installed: no QR code can be drawn."""
 
 
 class Console(Protocol):
@@ -229,19 +234,23 @@ class TerminalConsole:
             yield
             return
         spinner = self._spinner = _Spinner(self.stderr, label)
+        loop = asyncio.get_running_loop()
+        frames = itertools.count()
+        timer: asyncio.Handle
 
-        async def turn() -> None:
-            for frame in itertools.count():
-                spinner.draw(frame)
-                await asyncio.sleep(0.1)
+        # Timer callbacks, not a task: a Ctrl-C that lands in a frame's
+        # drawing then leaves run_forever at once, and no task is left
+        # holding a KeyboardInterrupt that nobody retrieves.
+        def turn() -> None:
+            nonlocal timer
+            spinner.draw(next(frames))
+            timer = loop.call_later(0.1, turn)
 
-        task = asyncio.create_task(turn())
+        timer = loop.call_soon(turn)
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            timer.cancel()
             spinner.clear()
             self._spinner = None
 
@@ -275,7 +284,7 @@ def qr_lines(uri: str, *, unicode: bool = True) -> list[str]:
     try:
         import segno
     except ImportError:
-        raise CliError(
+        raise NoQrCodeError(
             'drawing the QR code needs the "web" extra: pip install "cognito-flow[web]" '
             "(or pass --show-secret to type the key into the app by hand)"
         ) from None

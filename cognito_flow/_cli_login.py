@@ -15,7 +15,7 @@ from typing import TextIO
 import attrs
 
 from . import handlers
-from ._cli_base import EXIT_OK, EXIT_UNSUPPORTED, CliError, Console, choose
+from ._cli_base import EXIT_OK, EXIT_UNSUPPORTED, CliError, Console, NoQrCodeError, choose
 from ._cli_tokens import device_store, open_client, write_tokens
 from ._client import CognitoAuthClient
 from ._models import AuthenticationResult, AuthFlow, Challenge, ChallengeName
@@ -65,6 +65,10 @@ class LoginPrompts:
             self.console.say("Nothing was typed.")
         raise CliError("no answer was given")
 
+    def one_time_code(self, prompt: str) -> str:
+        """A code, not echoed either; spaces typed within it ("123 456") dropped."""
+        return "".join(self.answer(prompt).split())
+
     def ask_password(self, prompt: str = "Password: ") -> str:
         """The account's password."""
         return self.answer(prompt)
@@ -87,13 +91,13 @@ class LoginPrompts:
     async def code(self, challenge: Challenge) -> str:
         """A one-time code: authenticator, text message or email."""
         if challenge.name == ChallengeName.SOFTWARE_TOKEN_MFA:
-            return self.answer("Code from your authenticator app: ")
+            return self.one_time_code("Code from your authenticator app: ")
         medium = {"SMS": "by text message", "EMAIL": "by email"}.get(
             challenge.delivery_medium or "",
             "by text message" if "SMS" in challenge.name else "by email",
         )
         where = f" to {challenge.destination}" if challenge.destination else ""
-        return self.answer(f"Code sent {medium}{where}: ")
+        return self.one_time_code(f"Code sent {medium}{where}: ")
 
     async def choose_mfa(self, challenge: Challenge) -> str:
         """SELECT_MFA_TYPE: a menu of the factors the user has."""
@@ -108,14 +112,14 @@ class LoginPrompts:
             self.console.say("Set up an authenticator app: scan this QR code with it.")
             try:
                 self.console.show_qr_code(uri)
-            except CliError:
+            except NoQrCodeError:
                 if not self.show_secret:
                     raise
-                self.console.say("(No QR code: it needs the web extra.)")
+                self.console.say("(No QR code: drawing it needs the web extra.)")
             if self.show_secret:
                 self.console.show_private(f"Or type this key into the app: {_grouped(secret)}")
             self._shown.add(secret)
-        return self.answer("First code from the app: ")
+        return self.one_time_code("First code from the app: ")
 
     async def mfa_setup(self, challenge: Challenge, context: object) -> Mapping[str, str]:
         """MFA_SETUP: choose the factor if there is a choice, then set it up."""

@@ -587,16 +587,18 @@ async def test_wrong_totp_code_is_asked_again(
 async def test_totp_setup_shows_the_key_only_when_asked(
     local_cognito: LocalCognito, aws_credentials: None
 ) -> None:
-    """MFA_SETUP: the QR code always; the key too with --show-secret; both on the terminal only."""
+    """MFA_SETUP: the QR code once, a wrong first code asked again; the key only with --show-secret."""
     await local_cognito.require_mfa()
     passwords = [TEMPORARY, NEW_PASSWORD, NEW_PASSWORD]
     await local_cognito.create_user("alice", TEMPORARY, temporary=True)
     argv = ["login", *moto_options(local_cognito), "--admin", "--username", "alice"]
-    code, out, console = await run(
-        *argv, answers=[*passwords, await fresh_totp_code(MOTO_TOTP_SECRET)]
-    )
+    wrong, right = wrong_totp_code(MOTO_TOTP_SECRET), await fresh_totp_code(MOTO_TOTP_SECRET)
+    code, _, console = await run(*argv, answers=[*passwords, wrong, f"{right[:3]} {right[3:]}"])
     assert code == 0, console.transcript
-    assert any("▀" in line for line in console.private)
+    assert any("code was refused" in line for line in console.transcript)
+    assert console.secret_prompts.count("First code from the app: ") == 2
+    qr_code = [line for line in console.private if line.startswith("\x1b[30;107m")]
+    assert len(qr_code) == 23  # drawn once, not again for the second try
     assert not any("asdf" in line for line in console.private)
     await local_cognito.create_user("bob", TEMPORARY, temporary=True)
     argv[-1] = "bob"
@@ -913,5 +915,5 @@ def test_terminal_long_wait_shows_progress_and_ctrl_c_ends_it() -> None:
             assert term.wait(timeout=5) == 130
     screen = term.screen
     assert "interrupted" in screen
-    assert "Traceback" not in screen
-    assert "Unclosed" not in screen
+    assert "Traceback" not in screen, screen
+    assert "Unclosed" not in screen, screen

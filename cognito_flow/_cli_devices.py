@@ -38,6 +38,17 @@ class FileDeviceStore:
     def __repr__(self) -> str:
         return f"<FileDeviceStore {self.path}>"
 
+    def check(self) -> None:
+        """Refuse, before any sign-in, a file that cannot be read or replaced.
+
+        A device is confirmed with the service before it is stored; a file
+        found unusable only then would leave a device nobody keeps.
+        """
+        self._read()
+        directory = self.path.parent
+        if not os.access(directory, os.W_OK | os.X_OK):
+            raise CliError(f"cannot write the device file {self.path}: its folder is read-only")
+
     async def get(self, user_pool_id: str, username: str) -> RememberedDevice | None:
         """The device remembered for this user, or None."""
         entry = self._read().get(user_pool_id, {}).get(username)

@@ -47,9 +47,13 @@ def secret_from_env(name: str | None, what: str) -> str | None:
 
 
 def device_store(args: argparse.Namespace) -> FileDeviceStore | None:
-    """The ``--device-file`` store, or None."""
+    """The ``--device-file`` store, checked; or None."""
     path: str | None = getattr(args, "device_file", None)
-    return FileDeviceStore(path) if path else None
+    if not path:
+        return None
+    store = FileDeviceStore(path)
+    store.check()
+    return store
 
 
 @contextlib.asynccontextmanager
@@ -57,10 +61,13 @@ async def open_client(
     args: argparse.Namespace, *, store: FileDeviceStore | None = None
 ) -> AsyncIterator[CognitoAuthClient]:
     """A CognitoAuthClient for the pool and app client the options name."""
-    options: dict[str, Any] = {}
-    if store is not None:
-        # The DeviceName the person sees in the list of their devices.
-        options.update(device_store=store, device_name=f"cognito-flow on {socket.gethostname()}")
+    # The DeviceName the person sees in the list of their devices. Without a
+    # device file nothing keeps a new device, so it is not marked remembered.
+    options: dict[str, Any] = {
+        "device_name": f"cognito-flow on {socket.gethostname()}",
+        "device_store": store,
+        "remember_devices": store is not None,
+    }
     async with CognitoAuthClient.connect(
         user_pool_id=args.pool_id,
         client_id=args.client_id,

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import fcntl
 import io
+import itertools
 import json
 import os
 import re
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 import pytest
+import pytest_asyncio
 import segno
 
 from cognito_flow import (
@@ -46,7 +48,7 @@ from cognito_flow._cli_devices import FileDeviceStore
 from cognito_flow._cli_login import LoginPrompts
 from cognito_flow._cli_tokens import TOKEN_KEYS, read_token, summary, token_json
 from cognito_flow.handlers import otpauth_uri
-from cognito_flow.testing import LocalCognito, fresh_totp_code, wrong_totp_code
+from cognito_flow.testing import LocalCognito, fresh_totp_code, local_cognito, wrong_totp_code
 
 if TYPE_CHECKING:
     from fake_cognito import FakeCognito
@@ -145,6 +147,34 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     """--admin signs its calls: moto takes any credentials."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+
+
+# moto spends about half a second creating a pool (it imports an RSA key), so
+# the moto tests share two, on the module's event loop, each test with users
+# of its own.
+on_pool = pytest.mark.asyncio(loop_scope="module")
+_users = itertools.count(1)
+
+
+@pytest.fixture
+def user() -> str:
+    """A user name no other test of the module uses."""
+    return f"user-{next(_users)}"
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def pool(moto_endpoint: str) -> AsyncIterator[LocalCognito]:
+    """A user pool on moto for this module's tests."""
+    async with local_cognito(moto_endpoint) as cognito:
+        yield cognito
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def mfa_pool(moto_endpoint: str) -> AsyncIterator[LocalCognito]:
+    """A pool that requires MFA: new users meet MFA_SETUP."""
+    async with local_cognito(moto_endpoint) as cognito:
+        await cognito.require_mfa()
+        yield cognito
 
 
 # -- options -----------------------------------------------------------------------------
@@ -486,13 +516,28 @@ async def test_a_file_that_is_not_a_device_file_is_refused(tmp_path: Path) -> No
     assert path.read_text() == "my notes"
 
 
+async def test_an_unusable_device_file_stops_login_before_any_call(tmp_path: Path) -> None:
+    """login --device-file checks the file first: exit 2, no prompt, no call."""
+    path = tmp_path / "device.json"
+    path.write_text("{}")
+    path.chmod(0o644)
+    argv = ["login", "--pool-id", "us-east-1_X", "--client-id", "c", "--username", "alice"]
+    code, _, console = await run(
+        *argv, "--endpoint-url", "http://127.0.0.1:9", "--device-file", str(path)
+    )
+    assert code == 2
+    assert console.secret_prompts == []
+    assert "chmod 600" in console.transcript[-1]
+
+
 # -- the commands, in this process ------------------------------------------------------------
 
 
-async def test_wrong_password_exits_1(local_cognito: LocalCognito, aws_credentials: None) -> None:
+@on_pool
+async def test_wrong_password_exits_1(pool: LocalCognito, user: str, aws_credentials: None) -> None:
     """A refused password is one line on the console, exit 1, nothing on stdout."""
-    await local_cognito.create_user("alice", PASSWORD)
-    argv = ["login", *moto_options(local_cognito), "--admin", "--username", "alice"]
+    await pool.create_user(user, PASSWORD)
+    argv = ["login", *moto_options(pool), "--admin", "--username", user]
     code, out, console = await run(*argv, answers=["not-the-password"])
     assert code == 1
     assert out == ""
@@ -524,21 +569,22 @@ async def test_input_ending_early_exits_2() -> None:
     assert "input ended" in console.transcript[-1]
 
 
+@on_pool
 async def test_client_secret_comes_from_the_named_variable(
-    local_cognito: LocalCognito, monkeypatch: pytest.MonkeyPatch
+    pool: LocalCognito, user: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """--client-secret-env NAME: the secret app client signs in; an unset NAME is exit 2."""
-    await local_cognito.create_user("alice", PASSWORD)
+    await pool.create_user(user, PASSWORD)
     argv = [
         "login",
         "--pool-id",
-        local_cognito.user_pool_id,
+        pool.user_pool_id,
         "--client-id",
-        local_cognito.secret_client_id,
+        pool.secret_client_id,
         "--endpoint-url",
-        local_cognito.endpoint_url,
+        pool.endpoint_url,
         "--username",
-        "alice",
+        user,
         "--flow",
         "USER_PASSWORD_AUTH",
         "--client-secret-env",
@@ -547,18 +593,19 @@ async def test_client_secret_comes_from_the_named_variable(
     code, _, console = await run(*argv, answers=[PASSWORD])
     assert code == 2
     assert "CS" in console.transcript[-1]
-    monkeypatch.setenv("CS", local_cognito.client_secret)
+    monkeypatch.setenv("CS", pool.client_secret)
     code, out, _ = await run(*argv, answers=[PASSWORD])
     assert code == 0
-    assert out.startswith("Signed in as alice")
+    assert out.startswith(f"Signed in as {user}")
 
 
+@on_pool
 async def test_new_password_is_typed_twice(
-    local_cognito: LocalCognito, aws_credentials: None
+    pool: LocalCognito, user: str, aws_credentials: None
 ) -> None:
     """NEW_PASSWORD_REQUIRED: two different entries are asked again; then signed in."""
-    await local_cognito.create_user("alice", TEMPORARY, temporary=True)
-    argv = ["login", *moto_options(local_cognito), "--admin", "--username", "alice"]
+    await pool.create_user(user, TEMPORARY, temporary=True)
+    argv = ["login", *moto_options(pool), "--admin", "--username", user]
     answers = [TEMPORARY, NEW_PASSWORD, "typo", NEW_PASSWORD, NEW_PASSWORD]
     code, _out, console = await run(*argv, answers=answers)
     assert code == 0, console.transcript
@@ -568,14 +615,15 @@ async def test_new_password_is_typed_twice(
     assert code == 0
 
 
+@on_pool
 async def test_wrong_totp_code_is_asked_again(
-    local_cognito: LocalCognito, aws_credentials: None
+    pool: LocalCognito, user: str, aws_credentials: None
 ) -> None:
     """SOFTWARE_TOKEN_MFA: a wrong code is refused and asked again; the right one signs in."""
-    await local_cognito.create_user("alice", PASSWORD)
-    first = await local_cognito.auth_client().authenticate("alice", PASSWORD)
-    secret = await local_cognito.enable_totp(first.access_token)
-    argv = ["login", *moto_options(local_cognito), "--admin", "--username", "alice", "--json"]
+    await pool.create_user(user, PASSWORD)
+    first = await pool.auth_client().authenticate(user, PASSWORD)
+    secret = await pool.enable_totp(first.access_token)
+    argv = ["login", *moto_options(pool), "--admin", "--username", user, "--json"]
     right = await fresh_totp_code(secret)
     code, out, console = await run(*argv, answers=[PASSWORD, wrong_totp_code(secret), right])
     assert code == 0, console.transcript
@@ -584,24 +632,25 @@ async def test_wrong_totp_code_is_asked_again(
     assert right not in out
 
 
+@on_pool
 async def test_totp_setup_shows_the_key_only_when_asked(
-    local_cognito: LocalCognito, aws_credentials: None
+    mfa_pool: LocalCognito, user: str, aws_credentials: None
 ) -> None:
     """MFA_SETUP: the QR code once, a wrong first code asked again; the key only with --show-secret."""
-    await local_cognito.require_mfa()
     passwords = [TEMPORARY, NEW_PASSWORD, NEW_PASSWORD]
-    await local_cognito.create_user("alice", TEMPORARY, temporary=True)
-    argv = ["login", *moto_options(local_cognito), "--admin", "--username", "alice"]
+    await mfa_pool.create_user(user, TEMPORARY, temporary=True)
+    argv = ["login", *moto_options(mfa_pool), "--admin", "--username", user]
     wrong, right = wrong_totp_code(MOTO_TOTP_SECRET), await fresh_totp_code(MOTO_TOTP_SECRET)
     code, _, console = await run(*argv, answers=[*passwords, wrong, f"{right[:3]} {right[3:]}"])
     assert code == 0, console.transcript
     assert any("code was refused" in line for line in console.transcript)
     assert console.secret_prompts.count("First code from the app: ") == 2
     qr_code = [line for line in console.private if line.startswith("\x1b[30;107m")]
-    assert len(qr_code) == 23  # drawn once, not again for the second try
+    uri = otpauth_uri(MOTO_TOTP_SECRET, account_name=user, issuer="Amazon Cognito")
+    assert len(qr_code) == (len(_segno_matrix(uri)) + 1) // 2  # once, not again on the retry
     assert not any("asdf" in line for line in console.private)
-    await local_cognito.create_user("bob", TEMPORARY, temporary=True)
-    argv[-1] = "bob"
+    await mfa_pool.create_user(f"{user}-b", TEMPORARY, temporary=True)
+    argv[-1] = f"{user}-b"
     code, out, console = await run(
         *argv, "--show-secret", answers=[*passwords, await fresh_totp_code(MOTO_TOTP_SECRET)]
     )
@@ -610,14 +659,15 @@ async def test_totp_setup_shows_the_key_only_when_asked(
     assert MOTO_TOTP_SECRET not in out + "\n".join(console.transcript)
 
 
+@on_pool
 async def test_login_json_then_refresh_verify_and_global_sign_out(
-    local_cognito: LocalCognito, monkeypatch: pytest.MonkeyPatch
+    pool: LocalCognito, user: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """login --json prints the tokens alone; refresh and verify read them from stdin;
     after sign-out --global a refresh is refused."""
-    await local_cognito.create_user("alice", PASSWORD)
-    options = moto_options(local_cognito)
-    code, tokens, console = await run("login", *options, "--json", answers=["alice", PASSWORD])
+    await pool.create_user(user, PASSWORD)
+    options = moto_options(pool)
+    code, tokens, console = await run("login", *options, "--json", answers=[user, PASSWORD])
     assert code == 0
     data = json.loads(tokens)
     assert list(data) == list(TOKEN_KEYS)
@@ -625,15 +675,15 @@ async def test_login_json_then_refresh_verify_and_global_sign_out(
     assert console.secret_prompts == ["Password: "]
     assert PASSWORD not in tokens
 
-    code, out, _ = await run("refresh", *options, "--username", "alice", "--json", stdin=tokens)
+    code, out, _ = await run("refresh", *options, "--username", user, "--json", stdin=tokens)
     assert code == 0
     assert json.loads(out)["refresh_token"] == json.loads(tokens)["refresh_token"]
 
-    jwks = f"{local_cognito.endpoint_url}/{local_cognito.user_pool_id}/.well-known/jwks.json"
+    jwks = f"{pool.endpoint_url}/{pool.user_pool_id}/.well-known/jwks.json"
     verify = ["verify", *options[:4], "--jwks-url", jwks]
     code, out, _ = await run(*verify, "--token-use", "id", stdin=tokens)
     assert code == 0
-    assert json.loads(out)["cognito:username"] == "alice"
+    assert json.loads(out)["cognito:username"] == user
     access = json.loads(tokens)["access_token"]
     code, out, console = await run(*verify, "--token-use", "access", stdin=access[:-4] + "AAAA")
     assert (code, out) == (5, "")
@@ -644,7 +694,7 @@ async def test_login_json_then_refresh_verify_and_global_sign_out(
     monkeypatch.setenv("ACCESS", access)
     code, _, console = await run("sign-out", *options, "--global", "--access-token-env", "ACCESS")
     assert code == 0, console.transcript
-    code, _, _ = await run("refresh", *options, "--username", "alice", stdin=tokens)
+    code, _, _ = await run("refresh", *options, "--username", user, stdin=tokens)
     assert code == 1
 
 
@@ -812,30 +862,32 @@ def terminal(argv: Sequence[str], *, pipe_stdout: bool = False) -> Iterator[Term
 pty_only = pytest.mark.skipif(sys.platform != "linux", reason="the pty harness is Linux's")
 
 
+@on_pool
 @pty_only
-async def test_terminal_password_login(local_cognito: LocalCognito) -> None:
+async def test_terminal_password_login(pool: LocalCognito, user: str) -> None:
     """In a terminal: the user name is asked and echoed, the password is not; a summary follows."""
-    await local_cognito.create_user("alice", PASSWORD)
-    with terminal(["login", *moto_options(local_cognito)]) as term:
+    await pool.create_user(user, PASSWORD)
+    with terminal(["login", *moto_options(pool)]) as term:
         term.expect("Username: ")
-        term.type("alice")
+        term.type(user)
         term.expect("Password: ")
         term.type(PASSWORD)
         assert term.wait() == 0
     screen = term.screen
-    assert "Username: alice" in screen
-    assert "Signed in as alice" in screen
+    assert f"Username: {user}" in screen
+    assert f"Signed in as {user}" in screen
     assert PASSWORD not in screen
     assert JWT_START not in screen
 
 
+@on_pool
 @pty_only
-async def test_terminal_totp_login(local_cognito: LocalCognito) -> None:
+async def test_terminal_totp_login(pool: LocalCognito, user: str) -> None:
     """In a terminal: a wrong code is asked again; neither code nor password shows; --json alone on stdout."""
-    await local_cognito.create_user("alice", PASSWORD)
-    first = await local_cognito.auth_client().authenticate("alice", PASSWORD)
-    secret = await local_cognito.enable_totp(first.access_token)
-    argv = ["login", *moto_options(local_cognito), "--admin", "--username", "alice", "--json"]
+    await pool.create_user(user, PASSWORD)
+    first = await pool.auth_client().authenticate(user, PASSWORD)
+    secret = await pool.enable_totp(first.access_token)
+    argv = ["login", *moto_options(pool), "--admin", "--username", user, "--json"]
     with terminal(argv, pipe_stdout=True) as term:
         term.expect("Password: ")
         term.type(PASSWORD)
@@ -855,12 +907,12 @@ async def test_terminal_totp_login(local_cognito: LocalCognito) -> None:
     assert JWT_START not in term.screen
 
 
+@on_pool
 @pty_only
-async def test_terminal_totp_setup_draws_the_qr_code(local_cognito: LocalCognito) -> None:
+async def test_terminal_totp_setup_draws_the_qr_code(mfa_pool: LocalCognito, user: str) -> None:
     """In a terminal: new password twice, then MFA_SETUP draws the secret's QR code; its first code signs in."""
-    await local_cognito.require_mfa()
-    await local_cognito.create_user("alice", TEMPORARY, temporary=True)
-    argv = ["login", *moto_options(local_cognito), "--admin", "--username", "alice", "--json"]
+    await mfa_pool.create_user(user, TEMPORARY, temporary=True)
+    argv = ["login", *moto_options(mfa_pool), "--admin", "--username", user, "--json"]
     with terminal(argv, pipe_stdout=True) as term:
         term.expect("Password: ")
         term.type(TEMPORARY)
@@ -876,9 +928,9 @@ async def test_terminal_totp_setup_draws_the_qr_code(local_cognito: LocalCognito
         stdout = term.stdout()
     screen = term.screen
     drawn = [line for line in screen.splitlines() if line.startswith("\x1b[30;107m")]
-    uri = otpauth_uri(MOTO_TOTP_SECRET, account_name="alice", issuer="Amazon Cognito")
+    uri = otpauth_uri(MOTO_TOTP_SECRET, account_name=user, issuer="Amazon Cognito")
     expected = _segno_matrix(uri)
-    assert len(drawn) == (len(expected) + 1) // 2  # 45 modules: 23 lines
+    assert len(drawn) == (len(expected) + 1) // 2  # two rows of modules a line
     assert all(len(re.sub(r"\x1b\[[0-9;]*m", "", line)) == len(expected) for line in drawn)
     assert {"▀", "▄", "█"} <= set(screen)
     assert _matrix_from_terminal(drawn)[: len(expected)] == expected

@@ -25,6 +25,8 @@ from collections.abc import Awaitable, Callable, Coroutine
 from types import FrameType
 from typing import Any, TextIO
 
+from botocore.exceptions import BotoCoreError
+
 from ._cli_base import (
     EXIT_INTERRUPTED,
     EXIT_INVALID_TOKEN,
@@ -90,6 +92,10 @@ def exit_status(exc: BaseException) -> tuple[int, str]:
         return EXIT_TRANSPORT, str(exc)
     if isinstance(exc, CognitoFlowError):
         return EXIT_REFUSED, str(exc)
+    if isinstance(exc, BotoCoreError):
+        # Calls translate botocore's errors; what arrives here untranslated
+        # came from building the client: a missing profile, a bad region.
+        return EXIT_USAGE, str(exc)
     # Its message could quote anything; the traceback is one --debug away.
     return EXIT_REFUSED, f"unexpected {type(exc).__name__} (--debug shows the traceback)"
 

@@ -190,20 +190,33 @@ class TerminalConsole:
     def ask(self, prompt: str) -> str:
         """A line typed on the terminal (stdin without one), shown as typed."""
         self._pause()
-        out, source = (self._tty, self._tty) if self._tty is not None else (self.stderr, self.stdin)
-        out.write(prompt)
-        out.flush()
-        line = source.readline()
+        if self._tty is None:
+            return self._piped(prompt)
+        self._tty.write(prompt)
+        self._tty.flush()
+        line = self._tty.readline()
         if not line:
             raise EOFError("the input ended")
         return line.rstrip("\r\n")
 
+    def _piped(self, prompt: str) -> str:
+        """No terminal: the prompt on stderr, the answer from stdin, where nothing echoes it."""
+        self.stderr.write(prompt)
+        self.stderr.flush()
+        line = self.stdin.readline()
+        if not line:
+            raise EOFError("the input ended")
+        self.stderr.write("\n")  # the Enter no terminal echoed
+        return line.rstrip("\r\n")
+
     def ask_secret(self, prompt: str) -> str:
-        """A line typed without echo (getpass); stdin when there is no terminal."""
+        """A line typed without echo (getpass); from stdin when there is no terminal."""
         self._pause()
+        if self._tty is None and not _isatty(self.stdin):
+            # Piped in, nothing echoes it; getpass would warn that it "may be
+            # echoed", which is not so.
+            return self._piped(prompt)
         with warnings.catch_warnings():
-            # Without a terminal getpass reads stdin and warns that it cannot
-            # hide the echo: there is no echo to hide, nothing shows it.
             warnings.simplefilter("ignore", getpass.GetPassWarning)
             return getpass.getpass(prompt, stream=self.stderr)
 

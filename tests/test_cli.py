@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
+import botocore.exceptions
 import pytest
 import pytest_asyncio
 import segno
@@ -287,6 +288,8 @@ def _service_error(kind: type[Exception], code: str) -> Exception:
         (ConfigurationError("bad"), 2),
         (CliError("no terminal"), 2),
         (EOFError(), 2),
+        (botocore.exceptions.ProfileNotFound(profile="nope"), 2),
+        (botocore.exceptions.InvalidRegionError(region_name="bad region"), 2),
         (TransportError("down"), 3),
         (UnexpectedResponseError("garbage"), 3),
         (UnhandledChallengeError(Challenge(name="WEB_AUTHN", username="alice")), 4),
@@ -439,11 +442,12 @@ def test_a_secret_is_never_shown_without_a_terminal() -> None:
 def test_without_a_terminal_prompts_go_to_stderr_and_answers_come_from_stdin() -> None:
     """No terminal: a prompt on stderr, the answer from stdin; the input ending is EOFError."""
     stderr = io.StringIO()
-    console = TerminalConsole(stderr=stderr, stdin=io.StringIO("alice\n"))
+    console = TerminalConsole(stderr=stderr, stdin=io.StringIO(f"alice\n{PASSWORD}\n"))
     assert console.ask("Username: ") == "alice"
-    assert stderr.getvalue() == "Username: "
+    assert console.ask_secret("Password: ") == PASSWORD
+    assert stderr.getvalue() == "Username: \nPassword: \n"  # no "may be echoed" warning
     with pytest.raises(EOFError):
-        console.ask("Username: ")
+        console.ask_secret("Code: ")
 
 
 def _matrix_from_terminal(lines: Sequence[str]) -> list[list[bool]]:

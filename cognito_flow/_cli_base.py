@@ -105,12 +105,12 @@ def choose(
 # -- the terminal ---------------------------------------------------------------
 
 
-def _open_tty() -> TextIO | None:
+def open_tty(path: str = "/dev/tty") -> TextIO | None:
     """The controlling terminal, as getpass opens it; None when there is none."""
     if os.name != "posix":  # pragma: no cover - getpass uses the console there
         return None
     try:
-        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+        fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
     except OSError:
         return None
     try:
@@ -168,7 +168,7 @@ class TerminalConsole:
     _spinner: _Spinner | None = attrs.field(default=None, init=False)
 
     def __enter__(self) -> TerminalConsole:
-        self._tty = _open_tty()
+        self._tty = open_tty()
         return self
 
     def __exit__(self, *exc_info: object) -> None:

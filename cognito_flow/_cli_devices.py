@@ -47,7 +47,10 @@ class FileDeviceStore:
         self._read()
         directory = self.path.parent
         if not os.access(directory, os.W_OK | os.X_OK):
-            raise CliError(f"cannot write the device file {self.path}: its folder is read-only")
+            raise CliError(
+                f"cannot write the device file {self.path}: "
+                f"its folder {directory} is missing or read-only"
+            )
 
     async def get(self, user_pool_id: str, username: str) -> RememberedDevice | None:
         """The device remembered for this user, or None."""

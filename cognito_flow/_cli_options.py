@@ -59,7 +59,10 @@ PREFERRED = [
 
 
 def prog() -> str:
-    return "python -m cognito_flow" if sys.argv[0].endswith("__main__.py") else "cognito-flow"
+    """How the command was called: the entry point, or the package run with -m."""
+    ran = os.path.normpath(sys.argv[0] if sys.argv else "")
+    by_module = ran.endswith(os.path.join("cognito_flow", "__main__.py"))
+    return "python -m cognito_flow" if by_module else "cognito-flow"
 
 
 def _formatter(prog: str) -> argparse.HelpFormatter:

@@ -44,7 +44,13 @@ from cognito_flow import (
     _cli_base,
 )
 from cognito_flow._cli import build_parser, exit_status, main, run_command
-from cognito_flow._cli_base import CliError, TerminalConsole, choose, qr_lines
+from cognito_flow._cli_base import (
+    CliError,
+    TerminalConsole,
+    can_draw_half_blocks,
+    choose,
+    qr_lines,
+)
 from cognito_flow._cli_devices import FileDeviceStore
 from cognito_flow._cli_login import LoginPrompts
 from cognito_flow._cli_tokens import TOKEN_KEYS, read_token, summary, token_json
@@ -258,6 +264,10 @@ def test_pool_and_client_come_from_the_environment(monkeypatch: pytest.MonkeyPat
         (["sign-out", "--global", "--refresh-token-env", "T"], "use --access-token-env"),
         (["sign-out", "--username", "alice"], "go with --global"),
         (["sign-out", "--global", "--username", "alice"], "needs --admin"),
+        (
+            ["sign-out", "--global", "--admin", "--username", "a", "--access-token-env", "T"],
+            "exclude each other",
+        ),
         (["verify", "--token-use", "refresh"], "invalid choice"),
     ],
 )
@@ -273,6 +283,61 @@ def test_usage_errors_exit_2(
         main([*argv, *extra])
     assert info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.fixture
+def _logging_restored() -> Iterator[None]:
+    """--debug configures logging for the process; put it back afterwards."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), logging.getLogger("cognito_flow").level
+    yield
+    root.handlers[:] = handlers
+    logging.getLogger("cognito_flow").setLevel(level)
+
+
+@pytest.mark.usefixtures("_logging_restored")
+def test_main_runs_a_command_and_reports_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """main(): a JWKS nobody serves is exit 3 in one line; --debug adds the traceback."""
+    import base64
+
+    header = base64.urlsafe_b64encode(b'{"alg":"RS256","kid":"k1"}').decode().rstrip("=")
+    token = f"{header}.e30.c2lnbmF0dXJl"  # well formed; its key is never found
+    monkeypatch.setattr(sys, "stdin", io.StringIO(token))
+    argv = ["verify", "--pool-id", "us-east-1_X", "--client-id", "c"]
+    argv += ["--jwks-url", "http://127.0.0.1:9/jwks.json"]
+    assert main(argv) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("cognito-flow: error: could not fetch the JWKS")
+    assert err.count("\n") == 1
+    monkeypatch.setattr(sys, "stdin", io.StringIO(token))
+    assert main([*argv, "--debug"]) == 3
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
+def test_ctrl_c_is_exit_130() -> None:
+    """A KeyboardInterrupt while a command runs: 'interrupted' and 130."""
+    from cognito_flow._cli import _run
+
+    async def interrupted() -> int:
+        raise KeyboardInterrupt
+
+    console = Script([])
+    assert _run(interrupted(), console) == 130
+    assert console.transcript[-1] == "cognito-flow: interrupted"
+
+
+def test_prog_names_how_the_command_was_called(monkeypatch: pytest.MonkeyPatch) -> None:
+    """python -m cognito_flow, or the cognito-flow entry point, in usage and messages."""
+    from cognito_flow._cli_options import prog
+
+    monkeypatch.setattr(sys, "argv", ["/x/site-packages/cognito_flow/__main__.py"])
+    assert prog() == "python -m cognito_flow"
+    monkeypatch.setattr(sys, "argv", ["/x/pytest/__main__.py"])
+    assert prog() == "cognito-flow"
 
 
 def _service_error(kind: type[Exception], code: str) -> Exception:
@@ -336,6 +401,130 @@ async def test_select_challenge_with_only_a_passkey_exits_4() -> None:
     assert info.value.code == 4
 
 
+# -- the prompts, challenge by challenge ---------------------------------------------------
+
+
+def _challenge(name: str, **parameters: str) -> Challenge:
+    return Challenge(name=name, parameters=parameters, session="s" * 20, username="alice")
+
+
+async def test_codes_say_where_they_were_sent() -> None:
+    """SMS and email codes name their medium and masked destination; spaces typed are dropped."""
+    console = Script(["123 456", "654321"])
+    prompts = LoginPrompts(console)
+    sms = _challenge(
+        "SMS_MFA", CODE_DELIVERY_DELIVERY_MEDIUM="SMS", CODE_DELIVERY_DESTINATION="+*******1234"
+    )
+    assert await prompts.code(sms) == "123456"
+    assert await prompts.code(_challenge("EMAIL_OTP")) == "654321"
+    assert console.secret_prompts == [
+        "Code sent by text message to +*******1234: ",
+        "Code sent by email: ",
+    ]
+
+
+async def test_an_empty_answer_is_asked_again_three_times() -> None:
+    """Enter alone asks again; three empty answers end the sign-in (exit 2)."""
+    console = Script(["", "  ", PASSWORD])
+    assert LoginPrompts(console).ask_password() == PASSWORD
+    assert console.transcript.count("Nothing was typed.") == 2
+    with pytest.raises(CliError) as info:
+        LoginPrompts(Script(["", "", ""])).ask_password()
+    assert info.value.code == 2
+
+
+async def test_new_password_with_required_attributes() -> None:
+    """NEW_PASSWORD_REQUIRED: the pool's required attributes are asked (shown as typed)."""
+    challenge = _challenge("NEW_PASSWORD_REQUIRED", requiredAttributes='["userAttributes.name"]')
+    console = Script([NEW_PASSWORD, NEW_PASSWORD, "Alice Liddell"])
+    assert await LoginPrompts(console).new_password(challenge) == (
+        NEW_PASSWORD,
+        {"name": "Alice Liddell"},
+    )
+    assert console.secret_prompts == ["New password: ", "New password again: "]
+
+
+async def test_new_password_typed_differently_three_times_gives_up() -> None:
+    """Three pairs that differ: exit 2, and neither password is shown."""
+    console = Script(["a1", "b1", "a2", "b2", "a3", "b3"])
+    with pytest.raises(CliError) as info:
+        await LoginPrompts(console).new_password(_challenge("NEW_PASSWORD_REQUIRED"))
+    assert info.value.code == 2
+    assert "a1" not in console.text
+
+
+async def test_select_mfa_type_is_a_menu() -> None:
+    """SELECT_MFA_TYPE: the factors the user has, numbered; one factor is taken without asking."""
+    both = _challenge("SELECT_MFA_TYPE", MFAS_CAN_CHOOSE='["SMS_MFA","SOFTWARE_TOKEN_MFA"]')
+    console = Script(["2"])
+    assert await LoginPrompts(console).choose_mfa(both) == "SOFTWARE_TOKEN_MFA"
+    assert "  2. SOFTWARE_TOKEN_MFA (authenticator app)" in console.transcript
+    one = _challenge("SELECT_MFA_TYPE", MFAS_CAN_CHOOSE='["SMS_MFA"]')
+    assert await LoginPrompts(Script([])).choose_mfa(one) == "SMS_MFA"
+
+
+async def test_mfa_setup_with_a_choice_of_factors() -> None:
+    """MFA_SETUP offering an app and email: a menu; the app is ANSWER, email asks the address."""
+    offered = _challenge("MFA_SETUP", MFAS_CAN_SETUP='["SOFTWARE_TOKEN_MFA","EMAIL_OTP"]')
+    assert await LoginPrompts(Script(["1"])).mfa_setup(offered, None) == {
+        "ANSWER": "SOFTWARE_TOKEN_MFA"
+    }
+    console = Script(["2", "alice@example.com"])
+    assert await LoginPrompts(console).mfa_setup(offered, None) == {"EMAIL": "alice@example.com"}
+    assert "Email address for sign-in codes: " not in console.secret_prompts
+
+
+async def test_mfa_setup_of_sms_only_exits_4() -> None:
+    """MFA_SETUP that offers only SMS: nothing this command line sets up, exit 4."""
+    with pytest.raises(CliError) as info:
+        await LoginPrompts(Script([])).mfa_setup(
+            _challenge("MFA_SETUP", MFAS_CAN_SETUP='["SMS_MFA"]'), None
+        )
+    assert info.value.code == 4
+
+
+async def test_without_segno_the_key_is_shown_only_when_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No web extra: without --show-secret exit 2 saying so; with it, the key alone."""
+    monkeypatch.setitem(sys.modules, "segno", None)
+    uri = otpauth_uri(MOTO_TOTP_SECRET, account_name="alice", issuer="Amazon Cognito")
+    challenge = _challenge("MFA_SETUP", SECRET_CODE=MOTO_TOTP_SECRET, OTPAUTH_URI=uri)
+    with pytest.raises(CliError, match="web") as info:
+        await LoginPrompts(Script(["123456"])).mfa_setup(challenge, None)
+    assert info.value.code == 2
+    console = Script(["123456"])
+    answers = await LoginPrompts(console, show_secret=True).mfa_setup(challenge, None)
+    assert answers == {"SOFTWARE_TOKEN_MFA_CODE": "123456"}
+    assert console.private == ["Or type this key into the app: asdf asdf asdf"]
+
+
+async def test_custom_challenge_shows_the_lambdas_parameters() -> None:
+    """CUSTOM_CHALLENGE: the public parameters are shown, the answer is not echoed."""
+    console = Script(["42"])
+    answer = await LoginPrompts(console).custom(_challenge("CUSTOM_CHALLENGE", question="6 x 7?"))
+    assert answer == "42"
+    assert "  question: 6 x 7?" in console.transcript
+    assert console.secret_prompts == ["Answer: "]
+
+
+async def test_select_challenge_with_one_way_in_takes_it() -> None:
+    """SELECT_CHALLENGE with one usable choice takes it; a password is asked if none was given."""
+    challenge = Challenge(
+        name="SELECT_CHALLENGE",
+        username="alice",
+        available_challenges=["PASSWORD", "WEB_AUTHN"],
+    )
+    console = Script([PASSWORD])
+    answers = await LoginPrompts(console).select_challenge(challenge, None)
+    assert answers == {"ANSWER": "PASSWORD", "PASSWORD": PASSWORD}
+    known = LoginPrompts(Script([]), password=PASSWORD)
+    assert await known.select_challenge(challenge, None) == {"ANSWER": "PASSWORD"}
+    assert await LoginPrompts(Script([PASSWORD])).password_challenge(challenge, None) == {
+        "PASSWORD": PASSWORD
+    }
+
+
 # -- output and input -----------------------------------------------------------------------
 
 
@@ -397,6 +586,45 @@ def test_tokens_are_read_from_stdin_plain_or_as_login_json() -> None:
         read(Script([]), io.StringIO(""), None, "refresh_token", "t")
 
 
+def test_a_token_on_a_terminal_is_asked_without_echo() -> None:
+    """stdin a terminal: the token is asked for like a password; bad JSON is exit 2."""
+    console = Script(["the-token"])
+    assert read_token(console, _TtyText(), None, "refresh_token", "refresh token") == "the-token"
+    assert console.secret_prompts == ["Refresh token: "]
+    with pytest.raises(CliError, match="neither a token nor JSON"):
+        read_token(Script([]), io.StringIO("{nope"), None, "refresh_token", "t")
+
+
+def test_summary_of_lists_flags_and_times() -> None:
+    """Groups as a list, booleans as true/false, the expiry as a time when the service sent none."""
+    token = _jwt(
+        {
+            "cognito:username": "alice",
+            "cognito:groups": ["admins", "ops"],
+            "email_verified": True,
+            "auth_time": 0,
+            "exp": 3600,
+        }
+    )
+    text = summary(AuthenticationResult(access_token="x.y.z", id_token=token), "Refreshed")
+    assert "admins, ops" in text
+    assert "true" in text
+    assert "1970-01-01 00:00:00 UTC" in text
+    assert "1970-01-01 01:00:00 UTC" in text
+    bare = summary(AuthenticationResult(access_token="not a jwt", id_token=None), "Signed in")
+    assert bare.startswith("Signed in\n")
+
+
+def test_verify_without_the_tokens_extra_exits_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """verify names the extra it needs when joserfc/aiohttp are not installed."""
+    import asyncio
+
+    monkeypatch.setitem(sys.modules, "cognito_flow.tokens", None)
+    code, _, console = asyncio.run(run("verify", "--pool-id", "us-east-1_X", "--client-id", "c"))
+    assert code == 2
+    assert "tokens" in console.transcript[-1]
+
+
 def test_choose_takes_a_number_or_a_name() -> None:
     """The menus take '2' or the option's name, and ask again after nonsense."""
     options = ["SMS_MFA", "SOFTWARE_TOKEN_MFA"]
@@ -448,6 +676,44 @@ def test_without_a_terminal_prompts_go_to_stderr_and_answers_come_from_stdin() -
     assert stderr.getvalue() == "Username: \nPassword: \n"  # no "may be echoed" warning
     with pytest.raises(EOFError):
         console.ask_secret("Code: ")
+
+
+def test_on_a_terminal_prompts_and_the_qr_code_go_to_the_terminal_device() -> None:
+    """With a terminal, prompts, answers and the QR code use it; stderr gets only messages."""
+    master, slave = os.openpty()
+    stderr = io.StringIO()
+    console = TerminalConsole(stderr=stderr, stdin=io.StringIO())
+    console._tty = _cli_base.open_tty(os.ttyname(slave))
+    os.close(slave)
+    try:
+        os.write(master, b"alice\n")
+        assert console.ask("Username: ") == "alice"
+        console.show_qr_code(otpauth_uri("SECRET", account_name="a", issuer="i"))
+        console.say("a message")
+        screen = b""
+        while select.select([master], [], [], 0.1)[0]:
+            screen += os.read(master, 65536)
+    finally:
+        console.__exit__(None, None, None)
+        os.close(master)
+    assert b"Username: " in screen
+    assert "▀".encode() in screen
+    assert stderr.getvalue() == "a message\n"
+
+
+def test_half_blocks_only_where_the_encoding_has_them() -> None:
+    """A terminal whose encoding lacks the half blocks gets coloured spaces instead."""
+    ascii_stream = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    assert can_draw_half_blocks(io.TextIOWrapper(io.BytesIO(), encoding="utf-8"))
+    assert not can_draw_half_blocks(ascii_stream)
+
+
+def test_the_console_opens_and_closes_the_terminal() -> None:
+    """As a context manager the console opens /dev/tty where there is one, and closes it."""
+    with TerminalConsole() as console:
+        tty = console._tty
+    assert console._tty is None
+    assert tty is None or tty.closed
 
 
 def _matrix_from_terminal(lines: Sequence[str]) -> list[list[bool]]:
@@ -518,6 +784,19 @@ async def test_a_file_that_is_not_a_device_file_is_refused(tmp_path: Path) -> No
     with pytest.raises(CliError, match="not a cognito-flow device file"):
         await FileDeviceStore(path).put("pool", "alice", DEVICE)
     assert path.read_text() == "my notes"
+
+
+async def test_a_device_file_that_cannot_be_read_or_written_is_exit_2(tmp_path: Path) -> None:
+    """A path that is no file, or a folder that does not exist: exit 2 with the reason."""
+    (tmp_path / "file").write_text("")
+    with pytest.raises(CliError, match="cannot read") as info:
+        await FileDeviceStore(tmp_path / "file" / "device.json").get("pool", "alice")
+    assert info.value.code == 2
+    missing = FileDeviceStore(tmp_path / "nowhere" / "device.json")
+    with pytest.raises(CliError, match="cannot write"):
+        missing.check()
+    with pytest.raises(CliError, match="cannot write"):
+        await missing.put("pool", "alice", DEVICE)
 
 
 async def test_an_unusable_device_file_stops_login_before_any_call(tmp_path: Path) -> None:
@@ -700,6 +979,46 @@ async def test_login_json_then_refresh_verify_and_global_sign_out(
     assert code == 0, console.transcript
     code, _, _ = await run("refresh", *options, "--username", user, stdin=tokens)
     assert code == 1
+
+
+@on_pool
+async def test_three_wrong_codes_exit_1(pool: LocalCognito, user: str) -> None:
+    """Three wrong codes: the third refusal ends the sign-in, exit 1."""
+    await pool.create_user(user, PASSWORD)
+    first = await pool.auth_client().authenticate(user, PASSWORD)
+    secret = await pool.enable_totp(first.access_token)
+    wrong = wrong_totp_code(secret)
+    argv = ["login", *moto_options(pool), "--username", user, "--flow", "USER_PASSWORD_AUTH"]
+    code, out, console = await run(*argv, answers=[PASSWORD, wrong, wrong, wrong])
+    assert (code, out) == (1, "")
+    assert "CodeMismatchException" in console.transcript[-1]
+
+
+@on_pool
+async def test_admin_signs_a_user_out_everywhere_by_name(
+    pool: LocalCognito, user: str, aws_credentials: None
+) -> None:
+    """sign-out --global --admin --username: AdminUserGlobalSignOut; the refresh token then fails."""
+    await pool.create_user(user, PASSWORD)
+    options = moto_options(pool)
+    _, tokens, _ = await run("login", *options, "--username", user, "--json", answers=[PASSWORD])
+    code, _, console = await run("sign-out", *options, "--global", "--admin", "--username", user)
+    assert code == 0, console.transcript
+    assert user in console.transcript[-1]
+    code, _, _ = await run("refresh", *options, "--username", user, stdin=tokens)
+    assert code == 1
+
+
+async def test_custom_auth_and_a_preferred_challenge(service: FakeCognito) -> None:
+    """CUSTOM_AUTH takes an optional password (SRP first); --preferred-challenge means USER_AUTH."""
+    service.add_user("alice", PASSWORD)
+    argv = ["login", *fake_options(service), "--username", "alice"]
+    code, _, console = await run(*argv, "--flow", "CUSTOM_AUTH", answers=[PASSWORD])
+    assert code == 0, console.transcript
+    assert console.secret_prompts == ["Password (Enter for none): "]
+    code, _, console = await run(*argv, "--preferred-challenge", "PASSWORD_SRP", answers=[PASSWORD])
+    assert code == 0, console.transcript
+    assert service.calls("InitiateAuth")[-1]["AuthFlow"] == "USER_AUTH"
 
 
 async def test_sign_out_revokes_the_refresh_token(service: FakeCognito) -> None:

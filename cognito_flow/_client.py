@@ -15,6 +15,7 @@ from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
 
 import attrs
+import botocore.exceptions
 
 from . import srp
 from ._account import AccountMethods
@@ -190,15 +191,26 @@ class CognitoAuthClient(AccountMethods):
 
         check_pool_id(user_pool_id)
         aio_session = session or aiobotocore.session.get_session()
-        async with aio_session.create_client(
-            "cognito-idp",
-            region_name=region_name or user_pool_id.split("_", 1)[0],
-            endpoint_url=endpoint_url,
-            config=safe_aio_config() if config is None else safe_aio_config().merge(config),
-            aws_access_key_id=aws_access_key_id,
-            aws_secret_access_key=aws_secret_access_key,
-            aws_session_token=aws_session_token,
-        ) as idp:
+        async with contextlib.AsyncExitStack() as stack:
+            try:
+                idp = await stack.enter_async_context(
+                    aio_session.create_client(
+                        "cognito-idp",
+                        region_name=region_name or user_pool_id.split("_", 1)[0],
+                        endpoint_url=endpoint_url,
+                        config=(
+                            safe_aio_config() if config is None else safe_aio_config().merge(config)
+                        ),
+                        aws_access_key_id=aws_access_key_id,
+                        aws_secret_access_key=aws_secret_access_key,
+                        aws_session_token=aws_session_token,
+                    )
+                )
+            except botocore.exceptions.BotoCoreError as exc:
+                # A missing profile, a bad region or endpoint: the setup, not the service.
+                raise ConfigurationError(
+                    f"the cognito-idp client could not be created: {type(exc).__name__}: {exc}"
+                ) from exc
             yield cls(
                 idp,
                 user_pool_id=user_pool_id,
@@ -292,7 +304,9 @@ class CognitoAuthClient(AccountMethods):
         event = sign_in.initiate(
             username, password, flow, preferred_challenge=preferred_challenge, session=session
         )
-        return await self._drive(sign_in, event, registry, remember_device, device_owner=username)
+        return await self._drive(
+            sign_in, event, registry, self._device_choice(device, remember_device), username
+        )
 
     async def resume(
         self,
@@ -329,7 +343,11 @@ class CognitoAuthClient(AccountMethods):
         sign_in = SignIn(self._config, device=device, client_metadata=metadata, context=context)
         event = sign_in.resume(challenge, answers)
         return await self._drive(
-            sign_in, event, registry, remember_device, device_owner=challenge.username
+            sign_in,
+            event,
+            registry,
+            self._device_choice(device, remember_device),
+            challenge.username,
         )
 
     async def refresh(
@@ -357,7 +375,7 @@ class CognitoAuthClient(AccountMethods):
             device = await self._load_device(username)
         sign_in = SignIn(self._config, device=device, client_metadata=metadata, context=context)
         call = sign_in.refresh(refresh_token, username, get_tokens=self._state.get_tokens)
-        result = await self._drive(sign_in, call, HandlerRegistry.coerce(None), None)
+        result = await self._drive(sign_in, call, HandlerRegistry.coerce(None), None, None)
         if sign_in.fell_back:
             self._state.get_tokens = False
         assert isinstance(result, AuthenticationResult)  # the core allows nothing else
@@ -390,14 +408,16 @@ class CognitoAuthClient(AccountMethods):
         sign_in: SignIn,
         event: Any,
         registry: HandlerRegistry,
-        remember_device: bool | None,
-        *,
-        device_owner: str | None = None,
+        remember: bool | None,
+        device_owner: str | None,
     ) -> Challenge | AuthenticationResult:
         """Run the conversation: send its calls, run its maths, ask the handlers.
 
-        ``device_owner`` is the user name the remembered device was found
-        under, to forget it there if the service has forgotten it.
+        ``remember`` says what to do with a device the service creates: None
+        leaves it unconfirmed (nobody would keep it), else it is confirmed
+        and remembered or not. ``device_owner`` is the user name the
+        remembered device was found under, to forget it there if the service
+        has forgotten it.
         """
         while True:
             if isinstance(event, Call):
@@ -419,7 +439,8 @@ class CognitoAuthClient(AccountMethods):
                 event = sign_in.device_loaded(await self._load_device(event.username))
             elif isinstance(event, AuthenticationResult):
                 logger.debug("sign-in complete (flow %s)", sign_in.flow or "resume")
-                remember = self.remember_devices if remember_device is None else remember_device
+                if remember is None:
+                    return event
                 return await self._confirm_new_device(event, sign_in.username, remember)
             elif isinstance(event, Challenge):
                 logger.debug("challenge %s (round %d)", event.name, sign_in.rounds)
@@ -485,6 +506,20 @@ class CognitoAuthClient(AccountMethods):
             return None
         return await self.device_store.get(self.user_pool_id, username)
 
+    def _device_choice(
+        self, device: RememberedDevice | None, remember_device: bool | None
+    ) -> bool | None:
+        """Whether to remember a new device; None: nobody keeps devices, so none is confirmed.
+
+        A sign-in keeps devices when it passes ``device=`` or
+        ``remember_device=`` (a web backend, for the browser) or the client
+        has a device store (the process is the device). Otherwise a
+        confirmed device would only pile up in the user's device list.
+        """
+        if device is None and remember_device is None and self.device_store is None:
+            return None
+        return self.remember_devices if remember_device is None else remember_device
+
     async def _forget_device(self, username: str) -> None:
         # The service forgot the device (deleted, or expired): forget it too.
         if self.device_store is not None:
@@ -494,8 +529,8 @@ class CognitoAuthClient(AccountMethods):
     async def _confirm_new_device(
         self, result: AuthenticationResult, username: str, remember: bool
     ) -> AuthenticationResult:
-        # Every device the service creates is confirmed, as Amplify does: the
-        # pool has device tracking on. Whether it is also remembered is the
+        # A device the service creates is confirmed, as Amplify does (the
+        # pool has device tracking on). Whether it is also remembered is the
         # sign-in's choice where the pool leaves it to the user.
         if result.new_device_metadata is None:
             return result

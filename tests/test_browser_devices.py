@@ -84,13 +84,24 @@ async def test_without_a_store_nothing_is_kept_by_user_name(
     """A client with no device store keeps no device itself: the result hands it to the app."""
     service.add_user("alice", PASSWORD)
     auth = make()
-    result = await auth.authenticate("alice", PASSWORD)
+    result = await auth.authenticate("alice", PASSWORD, remember_device=True)
     assert result.new_device is not None
     service.requests.clear()
-    again = await auth.authenticate("alice", PASSWORD)
+    again = await auth.authenticate("alice", PASSWORD, remember_device=True)
     assert "DEVICE_KEY" not in service.calls("InitiateAuth")[0]["AuthParameters"]
     assert again.new_device is not None
     assert again.new_device.device_key != result.new_device.device_key
+
+
+async def test_a_sign_in_that_keeps_no_device_confirms_none(
+    service: FakeCognito, make: Make
+) -> None:
+    """No device=, no remember_device= and no store: the new device is left unconfirmed, not orphaned."""
+    service.add_user("alice", PASSWORD)
+    result = await make().authenticate("alice", PASSWORD)
+    assert result.new_device_metadata is not None
+    assert (result.new_device, result.device_status) == (None, None)
+    assert service.calls("ConfirmDevice") == []
 
 
 async def test_the_person_decides_where_the_pool_asks(service: FakeCognito, make: Make) -> None:
@@ -117,7 +128,7 @@ async def test_a_forgotten_browser_device_is_dropped(service: FakeCognito, make:
     """A browser device the service forgot: the sign-in starts again without it and confirms a new one."""
     service.add_user("alice", PASSWORD)
     auth = make()
-    old = (await auth.authenticate("alice", PASSWORD)).new_device
+    old = (await auth.authenticate("alice", PASSWORD, remember_device=True)).new_device
     assert old is not None
     await auth.forget_device(
         (await auth.authenticate("alice", PASSWORD, device=old)).access_token, old
@@ -178,7 +189,7 @@ async def test_refresh_sends_the_browser_device(service: FakeCognito, make: Make
     """refresh(device=) sends that device's key."""
     service.add_user("alice", PASSWORD)
     auth = make()
-    first = await auth.authenticate("alice", PASSWORD)
+    first = await auth.authenticate("alice", PASSWORD, remember_device=True)
     assert first.refresh_token is not None
     assert first.new_device is not None
     await auth.refresh(first.refresh_token, device=first.new_device)

@@ -835,3 +835,31 @@ async def test_resume_with_a_forgotten_device_is_refused() -> None:
     )
     with pytest.raises(ConfigurationError, match="device store no longer has"):
         await auth.resume(challenge, {"SOFTWARE_TOKEN_MFA_CODE": "123456"})
+
+
+@pytest.mark.parametrize(
+    ("options", "name"),
+    [({"session": None, "region_name": "not a region!"}, "InvalidRegionError")],
+)
+async def test_connect_setup_errors_are_configuration_errors(
+    options: dict[str, Any], name: str
+) -> None:
+    """A client that cannot be built (a bad region) is a ConfigurationError naming the cause."""
+    with pytest.raises(ConfigurationError, match=name):
+        async with CognitoAuthClient.connect(
+            user_pool_id="us-east-1_Pool", client_id="c", admin=False, **options
+        ):
+            pass
+
+
+async def test_connect_with_a_missing_profile_is_a_configuration_error() -> None:
+    """A named AWS profile that does not exist is a ConfigurationError, not botocore's own error."""
+    import aiobotocore.session
+
+    with pytest.raises(ConfigurationError, match="ProfileNotFound"):
+        async with CognitoAuthClient.connect(
+            user_pool_id="us-east-1_Pool",
+            client_id="c",
+            session=aiobotocore.session.AioSession(profile="no-such-profile-anywhere"),
+        ):
+            pass

@@ -106,7 +106,7 @@ async def run_command(
     """Run a parsed command; report an error in one line and return the exit code."""
     try:
         return await COMMANDS[args.command](args, console, stdin, stdout)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure becomes one line and an exit code
         code, message = exit_status(exc)
         if args.debug:
             traceback.print_exception(exc, file=sys.stderr)
@@ -143,7 +143,7 @@ async def _awaited(awaitable: Awaitable[int]) -> int:
     return await awaitable
 
 
-def _configure_logging(debug: bool) -> None:
+def _configure_logging(*, debug: bool) -> None:
     if not debug:
         return
     logging.basicConfig(stream=sys.stderr, format="%(name)s: %(levelname)s: %(message)s")
@@ -171,6 +171,6 @@ def main(argv: list[str] | None = None, *, demo: Callable[[], Awaitable[int]] | 
             parser.error("demo is run by python -m cognito_flow")
         return asyncio.run(_awaited(demo()))
     check(args, commands[args.command])
-    _configure_logging(args.debug)
+    _configure_logging(debug=args.debug)
     with TerminalConsole() as console:
         return _run(run_command(args, console, sys.stdin, sys.stdout), console)

@@ -20,7 +20,7 @@ import sys
 import time
 import warnings
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from typing import Protocol, TextIO
+from typing import Protocol, Self, TextIO
 
 import attrs
 
@@ -167,7 +167,7 @@ class TerminalConsole:
     _tty: TextIO | None = attrs.field(default=None, init=False)
     _spinner: _Spinner | None = attrs.field(default=None, init=False)
 
-    def __enter__(self) -> TerminalConsole:
+    def __enter__(self) -> Self:
         self._tty = open_tty()
         return self
 

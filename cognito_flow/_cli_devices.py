@@ -113,10 +113,10 @@ class FileDeviceStore:
                     file.write(text + "\n")
                     file.flush()
                     os.fsync(file.fileno())
-                os.replace(temporary, self.path)
+                Path(temporary).replace(self.path)
             except BaseException:
                 with contextlib.suppress(OSError):
-                    os.unlink(temporary)
+                    Path(temporary).unlink()
                 raise
         except OSError as exc:
             raise CliError(f"cannot write the device file {self.path}: {exc.strerror}") from None

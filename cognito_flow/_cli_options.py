@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 import textwrap
+from pathlib import Path
 from typing import Any
 
 from ._config import check_pool_id
@@ -61,7 +62,7 @@ PREFERRED = [
 def prog() -> str:
     """How the command was called: the entry point, or the package run with -m."""
     ran = os.path.normpath(sys.argv[0] if sys.argv else "")
-    by_module = ran.endswith(os.path.join("cognito_flow", "__main__.py"))
+    by_module = ran.endswith(str(Path("cognito_flow", "__main__.py")))
     return "python -m cognito_flow" if by_module else "cognito-flow"
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
-import datetime
+import datetime as dt
 import json
 import os
 import socket
@@ -145,7 +145,7 @@ _TECHNICAL = frozenset(
 def _when(value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
-    moment = datetime.datetime.fromtimestamp(value, tz=datetime.UTC)
+    moment = dt.datetime.fromtimestamp(value, tz=dt.UTC)
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 

@@ -305,7 +305,11 @@ class CognitoAuthClient(AccountMethods):
             username, password, flow, preferred_challenge=preferred_challenge, session=session
         )
         return await self._drive(
-            sign_in, event, registry, self._device_choice(device, remember_device), username
+            sign_in,
+            event,
+            registry,
+            remember=self._device_choice(device=device, remember_device=remember_device),
+            device_owner=username,
         )
 
     async def resume(
@@ -346,8 +350,8 @@ class CognitoAuthClient(AccountMethods):
             sign_in,
             event,
             registry,
-            self._device_choice(device, remember_device),
-            challenge.username,
+            remember=self._device_choice(device=device, remember_device=remember_device),
+            device_owner=challenge.username,
         )
 
     async def refresh(
@@ -375,7 +379,9 @@ class CognitoAuthClient(AccountMethods):
             device = await self._load_device(username)
         sign_in = SignIn(self._config, device=device, client_metadata=metadata, context=context)
         call = sign_in.refresh(refresh_token, username, get_tokens=self._state.get_tokens)
-        result = await self._drive(sign_in, call, HandlerRegistry.coerce(None), None, None)
+        result = await self._drive(
+            sign_in, call, HandlerRegistry.coerce(None), remember=None, device_owner=None
+        )
         if sign_in.fell_back:
             self._state.get_tokens = False
         assert isinstance(result, AuthenticationResult)  # the core allows nothing else
@@ -408,6 +414,7 @@ class CognitoAuthClient(AccountMethods):
         sign_in: SignIn,
         event: Any,
         registry: HandlerRegistry,
+        *,
         remember: bool | None,
         device_owner: str | None,
     ) -> Challenge | AuthenticationResult:
@@ -441,7 +448,7 @@ class CognitoAuthClient(AccountMethods):
                 logger.debug("sign-in complete (flow %s)", sign_in.flow or "resume")
                 if remember is None:
                     return event
-                return await self._confirm_new_device(event, sign_in.username, remember)
+                return await self._confirm_new_device(event, sign_in.username, remember=remember)
             elif isinstance(event, Challenge):
                 logger.debug("challenge %s (round %d)", event.name, sign_in.rounds)
                 handler = registry.get(event.name)
@@ -507,7 +514,7 @@ class CognitoAuthClient(AccountMethods):
         return await self.device_store.get(self.user_pool_id, username)
 
     def _device_choice(
-        self, device: RememberedDevice | None, remember_device: bool | None
+        self, *, device: RememberedDevice | None, remember_device: bool | None
     ) -> bool | None:
         """Whether to remember a new device; None: nobody keeps devices, so none is confirmed.
 
@@ -527,7 +534,7 @@ class CognitoAuthClient(AccountMethods):
             await self.device_store.delete(self.user_pool_id, username)
 
     async def _confirm_new_device(
-        self, result: AuthenticationResult, username: str, remember: bool
+        self, result: AuthenticationResult, username: str, *, remember: bool
     ) -> AuthenticationResult:
         # A device the service creates is confirmed, as Amplify does (the
         # pool has device tracking on). Whether it is also remembered is the

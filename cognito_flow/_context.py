@@ -177,10 +177,11 @@ def _http_headers(value: Mapping[str, str]) -> Mapping[str, str]:
                 "Cognito's limit"
             )
         if key == "referer":
+            # Only the origin: a path or query may hold personal data.
             origin = _origin_of(item)
-            if origin is None:
-                continue
-            item = origin
+            if origin is not None:
+                kept[key] = origin
+            continue
         kept[key] = item
     return MappingProxyType(kept)
 

@@ -177,7 +177,7 @@ def _new_lock_in_child() -> None:
     # A fork while another thread builds the table would leave the child a
     # lock that nobody will ever release; the unfinished table was never
     # cached, so the child simply builds its own.
-    global _comb_lock
+    global _comb_lock  # noqa: PLW0603 - the lock is module state, like the table it guards
     _comb_lock = threading.Lock()
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Mapping, Set
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import attrs
@@ -44,7 +45,7 @@ class Requests:
         self,
         flow: AuthFlow,
         parameters: Mapping[str, str],
-        secrets: Set[str],
+        secrets: AbstractSet[str],
         *,
         username: str | None,
         session: str | None = None,
@@ -73,7 +74,7 @@ class Requests:
         username: str,
         session: str | None,
         answers: Mapping[str, str],
-        secrets: Set[str],
+        secrets: AbstractSet[str],
         *,
         answering: Challenge | None = None,
     ) -> Call:

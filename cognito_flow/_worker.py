@@ -77,7 +77,7 @@ class SrpWorker:
                 continue
             try:
                 value, error = fn(*args), None
-            except BaseException as exc:  # delivered to the awaiting task
+            except BaseException as exc:  # noqa: BLE001 - delivered to the awaiting task
                 value, error = None, exc
             self.ran += 1
             with contextlib.suppress(RuntimeError):  # the loop was closed meanwhile

@@ -148,7 +148,7 @@ def set_backend(name: BackendName = "auto") -> str:
     raises :class:`ImportError`; an unknown name raises :class:`ValueError`.
     A call already running keeps the backend it started with.
     """
-    global _active
+    global _active  # noqa: PLW0603 - the backend is a process-wide choice
     if name == "auto":
         chosen = _BACKENDS["gmpy2"] or _BACKENDS["python"]
     elif name in _BACKENDS:
@@ -322,6 +322,7 @@ def _signed_claim(
     name: str,
     user_id: str,
     password: str,
+    *,
     a: int,
     srp_b_hex: str,
     salt_hex: str,
@@ -378,13 +379,13 @@ def password_claim(
         _pool_name(pool_id),
         user_id_for_srp,
         password,
-        a,
-        srp_b_hex,
-        salt_hex,
-        secret_block_b64,
-        timestamp,
-        srp_a_hex,
-        yield_hook,
+        a=a,
+        srp_b_hex=srp_b_hex,
+        salt_hex=salt_hex,
+        secret_block_b64=secret_block_b64,
+        timestamp=timestamp,
+        srp_a_hex=srp_a_hex,
+        yield_hook=yield_hook,
     )
 
 
@@ -412,13 +413,13 @@ def device_claim(
         device_group_key,
         device_key,
         device_password,
-        a,
-        srp_b_hex,
-        salt_hex,
-        secret_block_b64,
-        timestamp,
-        srp_a_hex,
-        yield_hook,
+        a=a,
+        srp_b_hex=srp_b_hex,
+        salt_hex=salt_hex,
+        secret_block_b64=secret_block_b64,
+        timestamp=timestamp,
+        srp_a_hex=srp_a_hex,
+        yield_hook=yield_hook,
     )
 
 

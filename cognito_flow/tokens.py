@@ -25,7 +25,7 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, Self
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -291,7 +291,7 @@ class TokenVerifier:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
-    async def __aenter__(self) -> TokenVerifier:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(

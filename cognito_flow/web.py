@@ -20,7 +20,7 @@ browser can neither read nor change them::
 from __future__ import annotations
 
 import contextlib
-import datetime
+import datetime as dt
 import io
 import json
 import re
@@ -96,8 +96,8 @@ def _fernets(keys: Iterable[str | bytes]) -> tuple[Fernet, ...]:
     return tuple(fernets)
 
 
-def _seconds(value: int | datetime.timedelta, name: str) -> int:
-    if isinstance(value, datetime.timedelta):
+def _seconds(value: int | dt.timedelta, name: str) -> int:
+    if isinstance(value, dt.timedelta):
         seconds = value.total_seconds()
         if seconds != int(seconds):
             raise ConfigurationError(f"{name} must be a whole number of seconds")
@@ -107,7 +107,7 @@ def _seconds(value: int | datetime.timedelta, name: str) -> int:
     return value
 
 
-def _challenge_max_age(value: int | datetime.timedelta) -> int:
+def _challenge_max_age(value: int | dt.timedelta) -> int:
     seconds = _seconds(value, "challenge_max_age")
     if seconds > _CHALLENGE_MAX_AGE_LIMIT:
         raise ConfigurationError(
@@ -117,7 +117,7 @@ def _challenge_max_age(value: int | datetime.timedelta) -> int:
     return seconds
 
 
-def _device_max_age(value: int | datetime.timedelta) -> int:
+def _device_max_age(value: int | dt.timedelta) -> int:
     return _seconds(value, "device_max_age")
 
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
-from .._models import Challenge, ChallengeName
-from .._registry import Handler
-from .._responses import otpauth_uri
-from ..exceptions import ConfigurationError
+from cognito_flow._models import Challenge, ChallengeName
+from cognito_flow._registry import Handler
+from cognito_flow._responses import otpauth_uri
+from cognito_flow.exceptions import ConfigurationError
 
 __all__ = [
     "CodePrompt",

@@ -19,10 +19,10 @@ network; the async shell (``_client.py``) drives it::
 What the conversation waits for is one small frozen record in ``SignIn.state``
 (``AwaitingAuth``, ``AwaitingSrpA``, ``AwaitingClaim``, ...): ``receive()``,
 ``computed()``, ``answer()`` and ``failed()`` dispatch on it, and its repr
-says what the sign-in waits for. Two tables, below the class, say what
-happens when challenge X arrives: ``_ANSWERED_BY_THE_CORE`` (the core answers
-it without the caller, when it can) and ``_CALLER_ANSWERS`` (what the core
-adds to the caller's answers). Everything else goes out as it came in.
+says what the sign-in waits for. What happens when challenge X arrives is
+on one screen in ``_challenges.py``: ``ANSWERED_BY_THE_CORE`` (the core
+answers it without the caller, when it can) and ``CALLER_ANSWERS`` (what the
+core adds to the caller's answers). Everything else goes out as it came in.
 
 The core owns every protocol rule: which operation comes next; USERNAME as
 the canonical name the service returned (USER_ID_FOR_SRP where given), with
@@ -41,22 +41,19 @@ worker thread, keeping the web server's event loop responsive.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
-from . import _srp_steps as srp_steps
 from ._answers import (
-    check_required_attributes,
-    mfa_setup_step,
     parse_answers,
-    secret_values,
 )
+from ._challenges import ANSWERED_BY_THE_CORE, CALLER_ANSWERS, ChallengeRules
 from ._config import PLAIN_PASSWORD_FLOWS, FlowConfig, check_refresh, check_start
 from ._context import RequestContext
-from ._errors import ConfigurationError, InvalidChallengeError, UnexpectedResponseError, check_text
-from ._events import Call, Compute, Event, LoadDevice
+from ._errors import ConfigurationError, InvalidChallengeError, check_text
+from ._events import Call, Event, LoadDevice
 from ._models import AuthenticationResult, Challenge, RememberedDevice
 from ._names import AuthFlow, ChallengeName
 from ._requests import Requests
@@ -66,7 +63,6 @@ from ._responses import (
     lacks_operation,
     refreshed,
     response_object,
-    srp_parameters,
     verified_session,
 )
 from ._states import (
@@ -96,7 +92,7 @@ __all__ = ["SignIn"]
 
 
 @attrs.define
-class SignIn:
+class SignIn(ChallengeRules):
     """One sign-in conversation (see the module docstring).
 
     Not thread-safe and not reusable: make one per ``start()``/``resume()``.
@@ -264,7 +260,7 @@ class SignIn:
         """Answer ``challenge`` (the one just returned) with the caller's answers."""
         self._expect(AwaitingAnswer)
         given = parse_answers(challenge.name, answers)
-        how = _CALLER_ANSWERS.get(challenge.name, SignIn._answer_as_given)
+        how = CALLER_ANSWERS.get(challenge.name, SignIn._answer_as_given)
         return how(self, challenge, given)
 
     def failed(self, error: CognitoFlowError) -> Event | None:
@@ -354,12 +350,6 @@ class SignIn:
             username=self._username or None,
         )
 
-    def _srp_a_for(self, request: PendingInitiate | PendingAnswer) -> Compute:
-        # SRP_A is a 3072-bit modular power too: computed off the loop, then
-        # sent with the request that needs it.
-        self.state = AwaitingSrpA(request)
-        return srp_steps.new_srp_a(self.config.srp_secret)
-
     # -- challenges ---------------------------------------------------------------
 
     def _challenge(self, challenge: Challenge) -> Event:
@@ -385,171 +375,12 @@ class SignIn:
 
     def _route(self, challenge: Challenge) -> Event:
         """Answer what the core can answer alone; hand the rest to the caller."""
-        how = _ANSWERED_BY_THE_CORE.get(challenge.name)
+        how = ANSWERED_BY_THE_CORE.get(challenge.name)
         event = how(self, challenge) if how is not None else None
         if event is None:
             self.state = AwaitingAnswer(challenge)
             return challenge
         return event
-
-    def _respond(
-        self,
-        name: str,
-        username: str,
-        session: str | None,
-        answers: Mapping[str, str],
-        *,
-        secrets: frozenset[str] = frozenset(),
-        answering: Challenge | None = None,
-    ) -> Call:
-        self.state = AwaitingAuth()
-        return self._requests.respond(
-            name,
-            username,
-            session,
-            answers,
-            secret_values(name, answers) | secrets,
-            answering=answering,
-        )
-
-    # The core answers these itself (see _ANSWERED_BY_THE_CORE); None hands
-    # the challenge to the caller.
-
-    def _password_verifier(self, challenge: Challenge) -> Event:
-        params = srp_parameters(challenge)
-        password, srp_a = self._password, self._srp
-        if password is None or srp_a is None:
-            raise UnexpectedResponseError(
-                "PASSWORD_VERIFIER arrived, but this sign-in did not start SRP "
-                "(use flow USER_SRP_AUTH, or PASSWORD_SRP, with a password)"
-            )
-        # USERNAME and SECRET_HASH of the answer use this name, not the alias
-        # the person typed.
-        user_id = params.get("USER_ID_FOR_SRP") or challenge.username
-        self.state = AwaitingClaim(challenge, user_id)
-        return srp_steps.password_claim(
-            pool_id=self.config.user_pool_id,
-            user_id=user_id,
-            password=password,
-            srp_a=srp_a,
-            params=params,
-            timestamp=self.config.srp_timestamp,
-        )
-
-    def _device_srp_auth(self, challenge: Challenge) -> Event | None:
-        if self.device is None:
-            return None
-        return self._srp_a_for(PendingAnswer(challenge, {}))
-
-    def _device_password_verifier(self, challenge: Challenge) -> Event | None:
-        device, srp_a = self.device, self._srp
-        if device is None:
-            return None
-        params = srp_parameters(challenge)
-        if srp_a is None:
-            raise UnexpectedResponseError(
-                "DEVICE_PASSWORD_VERIFIER arrived before DEVICE_SRP_AUTH was answered"
-            )
-        self.state = AwaitingClaim(challenge, challenge.username)
-        return srp_steps.device_claim(
-            device=device, srp_a=srp_a, params=params, timestamp=self.config.srp_timestamp
-        )
-
-    def _password_challenge(self, challenge: Challenge) -> Event | None:
-        if self._password is None:
-            return None
-        return self._respond(
-            challenge.name, challenge.username, challenge.session, {"PASSWORD": self._password}
-        )
-
-    def _password_srp(self, challenge: Challenge) -> Event | None:
-        if self._password is None:
-            return None
-        return self._srp_a_for(PendingAnswer(challenge, {}))
-
-    def _mfa_setup(self, challenge: Challenge) -> Event | None:
-        # Only an authenticator app can be set up, and the caller needs its
-        # secret to show a QR code: fetch it now. When email MFA is offered
-        # too, the person chooses first (ANSWER=SOFTWARE_TOKEN_MFA or EMAIL),
-        # as Amplify does, so no secret is made for a factor nobody wants.
-        offered = challenge.mfas_can_setup
-        if (
-            ChallengeName.SOFTWARE_TOKEN_MFA in offered
-            and ChallengeName.EMAIL_OTP not in offered
-            and not challenge.secret_code
-        ):
-            return self._associate(challenge)
-        return None
-
-    def _associate(self, challenge: Challenge) -> Call:
-        # AssociateSoftwareToken hands back a new Session along with the secret.
-        if challenge.session is None:
-            raise UnexpectedResponseError(
-                "the MFA_SETUP challenge came without a Session, which AssociateSoftwareToken needs"
-            )
-        self.state = AwaitingSecret(challenge)
-        return self._requests.associate_software_token(challenge.session)
-
-    def _send_claim(self, challenge: Challenge, username: str, answers: dict[str, str]) -> Call:
-        self._srp = None  # each SRP exchange draws its own exponent
-        signature = frozenset({answers["PASSWORD_CLAIM_SIGNATURE"]})
-        call = self._respond(
-            challenge.name, username, challenge.session, answers, secrets=signature
-        )
-        other = challenge.parameters.get("USERNAME")
-        if challenge.name == ChallengeName.PASSWORD_VERIFIER and other and other != username:
-            fallback = self._requests.respond(
-                challenge.name, other, challenge.session, answers, call.secrets
-            )
-            self.state = AwaitingAuth(fallback=fallback, fallback_username=other)
-        return call
-
-    # What the core adds to the caller's answers (see _CALLER_ANSWERS).
-
-    def _answer_as_given(self, challenge: Challenge, given: dict[str, str]) -> Event:
-        return self._respond(
-            challenge.name, challenge.username, challenge.session, given, answering=challenge
-        )
-
-    def _answer_new_password(self, challenge: Challenge, given: dict[str, str]) -> Event:
-        check_required_attributes(challenge.required_attributes, given)
-        return self._answer_as_given(challenge, given)
-
-    def _answer_mfa_setup(self, challenge: Challenge, given: dict[str, str]) -> Event:
-        step = mfa_setup_step(
-            given,
-            offered=challenge.mfas_can_setup,
-            has_secret=bool(challenge.secret_code),
-            has_session=challenge.session is not None,
-        )
-        if step == "email":
-            return self._answer_as_given(challenge, given)
-        if step == "associate":  # ANSWER chose the app among several factors
-            return self._associate(challenge)
-        self.state = AwaitingVerification(challenge)
-        return self._requests.verify_software_token(
-            challenge.session or "",
-            given["SOFTWARE_TOKEN_MFA_CODE"],
-            given.get("FRIENDLY_DEVICE_NAME"),
-            answering=challenge,
-        )
-
-    def _answer_with_password_srp(self, challenge: Challenge, given: dict[str, str]) -> Event:
-        # The password is never sent: it keys the SRP exchange that follows.
-        self._password = given.pop("PASSWORD", None) or self._password
-        if self._password is None:
-            raise ConfigurationError(f"answering {challenge.name} with PASSWORD_SRP needs PASSWORD")
-        return self._srp_a_for(PendingAnswer(challenge, given, answering=challenge))
-
-    def _answer_select_challenge(self, challenge: Challenge, given: dict[str, str]) -> Event:
-        choice = given["ANSWER"]
-        if choice == ChallengeName.PASSWORD_SRP:
-            return self._answer_with_password_srp(challenge, given)
-        if choice == ChallengeName.PASSWORD and "PASSWORD" not in given:
-            if self._password is None:
-                raise ConfigurationError("answering SELECT_CHALLENGE with PASSWORD needs PASSWORD")
-            given["PASSWORD"] = self._password
-        return self._answer_as_given(challenge, given)
 
     # -- internals ----------------------------------------------------------------
 
@@ -563,41 +394,3 @@ class SignIn:
 
     def _out_of_order(self, what: str) -> RuntimeError:
         return RuntimeError(f"SignIn awaits {self.state!r}, not {what}")
-
-
-#: What happens when challenge X arrives, part 1: the challenges the core
-#: answers itself, and how. The method returns the next step, or None when
-#: it cannot answer (then the caller must).
-#:
-#:   PASSWORD_VERIFIER         sign the SRP password claim (the password and SRP_A of this sign-in)
-#:   DEVICE_SRP_AUTH           send a fresh SRP_A, when a remembered device signs in
-#:   DEVICE_PASSWORD_VERIFIER  sign the device claim with the device password
-#:   PASSWORD                  send the password start() was given, if it was
-#:   PASSWORD_SRP              SRP with the password start() was given, if it was
-#:   MFA_SETUP                 fetch the authenticator secret (AssociateSoftwareToken)
-#:                             when an authenticator app is the only factor offered
-_ANSWERED_BY_THE_CORE: Mapping[str, Callable[[SignIn, Challenge], Event | None]] = {
-    ChallengeName.PASSWORD_VERIFIER: SignIn._password_verifier,
-    ChallengeName.DEVICE_SRP_AUTH: SignIn._device_srp_auth,
-    ChallengeName.DEVICE_PASSWORD_VERIFIER: SignIn._device_password_verifier,
-    ChallengeName.PASSWORD: SignIn._password_challenge,
-    ChallengeName.PASSWORD_SRP: SignIn._password_srp,
-    ChallengeName.MFA_SETUP: SignIn._mfa_setup,
-}
-
-#: Part 2: what the core does with the caller's answers (checked against
-#: ``_answers.ANSWER_KEYS`` first). Any other challenge is answered as given,
-#: with USERNAME, SECRET_HASH, DEVICE_KEY and the Session added.
-#:
-#:   NEW_PASSWORD_REQUIRED  every requiredAttributes entry must be answered
-#:   MFA_SETUP              a code -> VerifySoftwareToken, then the answer;
-#:                          ANSWER=SOFTWARE_TOKEN_MFA -> AssociateSoftwareToken;
-#:                          EMAIL -> as given
-#:   PASSWORD_SRP           the PASSWORD keys an SRP exchange, never sent
-#:   SELECT_CHALLENGE       ANSWER=PASSWORD_SRP -> SRP; ANSWER=PASSWORD -> the known password added
-_CALLER_ANSWERS: Mapping[str, Callable[[SignIn, Challenge, dict[str, str]], Event]] = {
-    ChallengeName.NEW_PASSWORD_REQUIRED: SignIn._answer_new_password,
-    ChallengeName.MFA_SETUP: SignIn._answer_mfa_setup,
-    ChallengeName.PASSWORD_SRP: SignIn._answer_with_password_srp,
-    ChallengeName.SELECT_CHALLENGE: SignIn._answer_select_challenge,
-}

@@ -36,6 +36,7 @@ Where moto and real Cognito differ, this service follows Cognito:
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import hashlib
@@ -169,10 +170,8 @@ class FakeCognito:
         operation = target.removeprefix(TARGET_PREFIX)
         params = json.loads(await request.read() or b"{}")
         self.requests.append((operation, params))
-        handler = getattr(self, f"op_{operation}", None)
+        handler = getattr(self, f"op_{operation}", None) or _not_served(operation)
         try:
-            if handler is None:
-                raise ServiceError("InvalidAction", f"{operation} is not served here")
             body = handler(params, admin=operation.startswith("Admin"))
         except ServiceError as exc:
             return web.json_response(
@@ -533,10 +532,19 @@ async def serve(service: FakeCognito) -> AsyncIterator[FakeCognito]:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    sockets = site._server.sockets if site._server is not None else []  # type: ignore[union-attr]
+    server = site._server
+    assert isinstance(server, asyncio.Server)
+    sockets = server.sockets
     port = sockets[0].getsockname()[1]
     service.endpoint_url = f"http://127.0.0.1:{port}"
     try:
         yield service
     finally:
         await runner.cleanup()
+
+
+def _not_served(operation: str) -> Callable[..., dict[str, Any]]:
+    def refuse(params: dict[str, Any], *, admin: bool) -> dict[str, Any]:
+        raise ServiceError("InvalidAction", f"{operation} is not served here")
+
+    return refuse

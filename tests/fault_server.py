@@ -143,7 +143,7 @@ class FaultServer:
             if reply.action == "close":
                 transport.close()
             else:
-                self._held.add(transport)  # type: ignore[arg-type]
+                self._held.add(transport)
             # The server cancels this handler when the connection goes away.
             await asyncio.get_running_loop().create_future()
         return web.Response(
@@ -167,7 +167,9 @@ async def serve_faults(server: FaultServer | None = None) -> AsyncIterator[Fault
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    sockets = site._server.sockets if site._server is not None else []  # type: ignore[union-attr]
+    listening = site._server
+    assert isinstance(listening, asyncio.Server)
+    sockets = listening.sockets
     service.endpoint_url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}"
     try:
         yield service

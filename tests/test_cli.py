@@ -37,6 +37,7 @@ from cognito_flow import (
     InvalidTokenError,
     NotAuthorizedError,
     RememberedDevice,
+    ServiceError,
     TooManyChallengesError,
     TransportError,
     UnexpectedResponseError,
@@ -340,7 +341,7 @@ def test_prog_names_how_the_command_was_called(monkeypatch: pytest.MonkeyPatch) 
     assert prog() == "cognito-flow"
 
 
-def _service_error(kind: type[Exception], code: str) -> Exception:
+def _service_error(kind: type[ServiceError], code: str) -> ServiceError:
     return kind(code, "message", operation="InitiateAuth")
 
 
@@ -758,7 +759,7 @@ async def test_device_file_is_private_and_round_trips(tmp_path: Path) -> None:
     assert await store.get("pool", "alice") is None
     await store.put("pool", "alice", DEVICE)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert os.listdir(tmp_path) == ["device.json"]
+    assert [entry.name for entry in tmp_path.iterdir()] == ["device.json"]
     assert await FileDeviceStore(path).get("pool", "alice") == DEVICE
     assert await store.get("other-pool", "alice") is None
     await store.delete("pool", "alice")

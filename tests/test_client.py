@@ -587,7 +587,7 @@ async def test_connect_creates_and_closes_its_client(
                 self.client = await context.__aenter__()
                 return self.client
 
-            async def __aexit__(self, *exc: Any) -> Any:
+            async def __aexit__(self, *exc: object) -> Any:
                 events.append("close")
                 return await context.__aexit__(*exc)
 

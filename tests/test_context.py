@@ -90,12 +90,13 @@ def test_context_data_is_the_admin_api_member() -> None:
 
 def test_context_data_without_encoded_data_or_headers() -> None:
     """Without a fingerprint EncodedData is left out; HttpHeaders is required, so it is []."""
-    assert make().context_data() == {
+    expected: dict[str, Any] = {
         "IpAddress": "203.0.113.7",
         "ServerName": "example.com",
         "ServerPath": "/login",
         "HttpHeaders": [],
     }
+    assert make().context_data() == expected
 
 
 def test_user_context_data_is_the_public_api_member() -> None:
@@ -536,8 +537,8 @@ def test_server_path_includes_root_path(root_path: str, path: str, expected: str
         ("not a scope", "ASGI http"),
         (scope(client=None), "no client address"),
         (scope(client=("testclient", 50000)), "not an IP address"),
-        (scope(headers=[(b"host", "example.com")]), "pairs of bytes"),
-        (scope(headers=[b"ab"]), "pairs of bytes"),
+        (scope(headers=[(b"host", "example.com")]), "pairs of bytes"),  # type: ignore[list-item]
+        (scope(headers=[b"ab"]), "pairs of bytes"),  # type: ignore[list-item]
         (scope(path=b"/login"), "must be strings"),
     ],
 )

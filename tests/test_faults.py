@@ -462,7 +462,7 @@ def _child_sign_in(endpoint_url: str, report: Path) -> None:
         assert int(srp.public_a_hex(a), 16) == pow(srp.G, a, srp.N)
         step("done")
         code = 0
-    except BaseException:
+    except BaseException:  # noqa: BLE001 - the forked child reports whatever stopped it
         step(traceback.format_exc())
     finally:
         os._exit(code)
@@ -562,7 +562,7 @@ async def test_client_refuses_a_second_event_loop(
 
             try:
                 asyncio.run(run())
-            except BaseException as exc:
+            except BaseException as exc:  # noqa: BLE001 - handed to the test thread to assert on
                 return exc
             return None
 
@@ -593,7 +593,7 @@ class SpySession:
                 clients.append(client)
                 return client
 
-            async def __aexit__(self, *exc: Any) -> Any:
+            async def __aexit__(self, *exc: object) -> Any:
                 return await context.__aexit__(*exc)
 
         return Keep()

@@ -143,7 +143,7 @@ async def test_new_password_attributes_follow_required_attributes() -> None:
     )
 
     async def prompt(challenge: Challenge) -> tuple[str, Mapping[str, str]]:
-        return "Pw-123456789!", {name: "Smith" for name in challenge.required_attributes}
+        return "Pw-123456789!", dict.fromkeys(challenge.required_attributes, "Smith")
 
     answers = await run(handlers.new_password(prompt), challenge)
     assert answers["userAttributes.family_name"] == "Smith"

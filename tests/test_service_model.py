@@ -78,7 +78,7 @@ async def test_a_client_with_an_older_model_is_refused_on_first_use() -> None:
             return Operation(Shape(("AuthFlow", "AuthParameters", "ClientMetadata")), Shape(()))
 
     class OldClient:
-        class meta:
+        class meta:  # noqa: N801 - botocore names it so
             service_model = OldModel()
             config = None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-import datetime
+import datetime as dt
 import json
 import re
 import secrets
@@ -368,7 +368,7 @@ def test_a_device_cookie_never_opens_as_a_challenge() -> None:
     ],
 )
 def test_tokens_for_another_pool_or_client_are_refused(
-    sealed_for: dict[str, str], opened_by: dict[str, str]
+    sealed_for: dict[str, Any], opened_by: dict[str, Any]
 ) -> None:
     """A token sealed for another pool or app client (or for none) fails 'audience'."""
     for seal, open_ in (("seal_challenge", "open_challenge"), ("seal_device", "open_device")):
@@ -381,7 +381,7 @@ def test_tokens_for_another_pool_or_client_are_refused(
 
 def test_matching_audience_opens_and_an_unconfigured_opener_does_not_check() -> None:
     """Same pool and client open; a Sealer given no ids checks none."""
-    ids = {"user_pool_id": "eu-west-1_One", "client_id": "client-one"}
+    ids: dict[str, Any] = {"user_pool_id": "eu-west-1_One", "client_id": "client-one"}
     token = sealer(**ids).seal_challenge(CHALLENGES["select_challenge"])
     assert sealer(**ids).open_challenge(token) == CHALLENGES["select_challenge"]
     assert sealer().open_challenge(token) == CHALLENGES["select_challenge"]
@@ -416,7 +416,7 @@ def test_challenge_expires_after_its_max_age() -> None:
 def test_longer_challenge_max_age() -> None:
     """challenge_max_age=900 (Cognito's longest session) keeps a challenge for 15 minutes."""
     clock = Clock()
-    s = sealer(clock=clock, challenge_max_age=datetime.timedelta(minutes=15))
+    s = sealer(clock=clock, challenge_max_age=dt.timedelta(minutes=15))
     token = s.seal_challenge(CHALLENGES["software_token_mfa"])
     clock.now = T0 + 900
     s.open_challenge(token)
@@ -435,7 +435,7 @@ def test_device_cookie_lasts_a_year_by_default() -> None:
     clock.now += 1
     with pytest.raises(ExpiredTokenError, match="sign in without it"):
         s.open_device(cookie)
-    short = sealer(clock=clock, device_max_age=datetime.timedelta(days=30))
+    short = sealer(clock=clock, device_max_age=dt.timedelta(days=30))
     assert short.device_max_age == 30 * 86400
 
 
@@ -466,14 +466,14 @@ def test_token_from_the_future_is_refused() -> None:
     sealer(clock=Clock(T0)).open_challenge(near)
 
 
-@pytest.mark.parametrize("good", [1, 180, 900, datetime.timedelta(minutes=5)])
+@pytest.mark.parametrize("good", [1, 180, 900, dt.timedelta(minutes=5)])
 def test_challenge_max_age_accepts_one_to_900_seconds(good: Any) -> None:
     """challenge_max_age may be any whole number of seconds from 1 to 900."""
     Sealer(keys=[KEY_A], challenge_max_age=good)
 
 
 @pytest.mark.parametrize(
-    "bad", [0, -1, 901, 3600, True, 1.5, "180", None, datetime.timedelta(seconds=1.5)]
+    "bad", [0, -1, 901, 3600, True, 1.5, "180", None, dt.timedelta(seconds=1.5)]
 )
 def test_challenge_max_age_out_of_bounds_is_refused(bad: Any) -> None:
     """More than 900 s (no Session lives longer), less than 1 s, or not seconds: refused."""
@@ -481,7 +481,7 @@ def test_challenge_max_age_out_of_bounds_is_refused(bad: Any) -> None:
         Sealer(keys=[KEY_A], challenge_max_age=bad)
 
 
-@pytest.mark.parametrize("bad", [0, -5, 2.5, "1y", datetime.timedelta(0)])
+@pytest.mark.parametrize("bad", [0, -5, 2.5, "1y", dt.timedelta(0)])
 def test_device_max_age_must_be_positive_seconds(bad: Any) -> None:
     """device_max_age is a positive whole number of seconds or a timedelta."""
     with pytest.raises(ConfigurationError, match="device_max_age"):

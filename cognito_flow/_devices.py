@@ -116,14 +116,14 @@ class NewDeviceSteps:
         self._expect("start", "verifier")
         metadata = self.metadata
 
-        def make(yield_hook: YieldHook) -> srp.DeviceVerifier:
+        def new_verifier(yield_hook: YieldHook) -> srp.DeviceVerifier:
             return srp.device_verifier(
                 device_group_key=metadata.device_group_key,
                 device_key=metadata.device_key,
                 yield_hook=yield_hook,
             )
 
-        return Compute(make, "device-verifier")
+        return Compute(new_verifier, "device-verifier")
 
     def computed(self, verifier: srp.DeviceVerifier) -> Call:
         """ConfirmDevice with the verifier just made."""

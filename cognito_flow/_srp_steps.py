@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from . import srp
 from ._events import Compute, YieldHook
@@ -39,16 +40,9 @@ def password_claim(
         pool_id=pool_id,
         user_id_for_srp=user_id,
         password=password,
-        a=srp_a.a,
-        srp_a_hex=srp_a.a_hex,
-        srp_b_hex=params["SRP_B"],
-        salt_hex=params["SALT"],
-        secret_block_b64=params["SECRET_BLOCK"],
+        **_exchange(srp_a, params),
     )
-    return Compute(
-        functools.partial(_claim_answers, params["SECRET_BLOCK"], timestamp, sign),
-        "srp-password-claim",
-    )
+    return _claim(sign, params, timestamp, "srp-password-claim")
 
 
 def device_claim(
@@ -64,15 +58,30 @@ def device_claim(
         device_group_key=device.device_group_key,
         device_key=device.device_key,
         device_password=device.device_password,
-        a=srp_a.a,
-        srp_a_hex=srp_a.a_hex,
-        srp_b_hex=params["SRP_B"],
-        salt_hex=params["SALT"],
-        secret_block_b64=params["SECRET_BLOCK"],
+        **_exchange(srp_a, params),
     )
+    return _claim(sign, params, timestamp, "srp-device-claim")
+
+
+def _exchange(srp_a: SrpA, params: Mapping[str, str]) -> dict[str, Any]:
+    """The values of this SRP exchange: our secret exponent and A, the service's B and salt."""
+    return {
+        "a": srp_a.a,
+        "srp_a_hex": srp_a.a_hex,
+        "srp_b_hex": params["SRP_B"],
+        "salt_hex": params["SALT"],
+        "secret_block_b64": params["SECRET_BLOCK"],
+    }
+
+
+def _claim(
+    sign: Callable[..., str],
+    params: Mapping[str, str],
+    timestamp: Callable[[], str],
+    purpose: str,
+) -> Compute:
     return Compute(
-        functools.partial(_claim_answers, params["SECRET_BLOCK"], timestamp, sign),
-        "srp-device-claim",
+        functools.partial(_claim_answers, params["SECRET_BLOCK"], timestamp, sign), purpose
     )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import hmac
 from collections.abc import AsyncIterator, Mapping
@@ -160,6 +161,13 @@ def tokens_response(**overrides: Any) -> dict[str, Any]:
     return {"AuthenticationResult": {**TOKENS, **overrides}, "ChallengeParameters": {}}
 
 
+@functools.cache
+def _aio_session() -> AioSession:
+    # One session for every stubbed client: it caches the parsed service
+    # model, which is most of the time a new client takes to make.
+    return AioSession()
+
+
 @contextlib.asynccontextmanager
 async def stubbed_client(
     *, admin: bool = True, secret: str | None = None, **options: Any
@@ -168,8 +176,7 @@ async def stubbed_client(
 
     On a clean exit every scripted response must have been used.
     """
-    session = AioSession()
-    async with session.create_client(
+    async with _aio_session().create_client(
         "cognito-idp",
         region_name="us-east-1",
         endpoint_url="https://cognito-idp.stubbed.invalid",

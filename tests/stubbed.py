@@ -21,7 +21,6 @@ import hmac
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-import attrs
 from aiobotocore.session import AioSession
 from aiobotocore.stub import AioStubber
 
@@ -32,7 +31,6 @@ __all__ = [
     "CLIENT_SECRET",
     "POOL_ID",
     "TOKENS",
-    "Script",
     "challenge_response",
     "initiate_method",
     "initiate_params",
@@ -42,7 +40,6 @@ __all__ = [
     "secret_hash",
     "session",
     "stubbed_client",
-    "stubbed_script",
     "tokens_response",
 ]
 
@@ -199,118 +196,3 @@ async def stubbed_client(
             stubber.assert_no_pending_responses()
         finally:
             stubber.deactivate()
-
-
-@attrs.define
-class Script:
-    """Queues the service's side of one sign-in, each call with its exact request."""
-
-    stubber: AioStubber
-    admin: bool
-    secret: str | None = None
-    #: ClientMetadata that every InitiateAuth / RespondToAuthChallenge must carry.
-    client_metadata: Mapping[str, str] | None = None
-
-    @property
-    def password_flow(self) -> str:
-        """ADMIN_USER_PASSWORD_AUTH or USER_PASSWORD_AUTH, to match ``admin``."""
-        return password_flow(self.admin)
-
-    def initiate(
-        self,
-        response: Mapping[str, Any],
-        *,
-        username: str,
-        flow: str | None = None,
-        **auth_parameters: str,
-    ) -> None:
-        """Expect (Admin)InitiateAuth for ``username``; answer with ``response``."""
-        self.stubber.add_response(
-            initiate_method(self.admin),
-            dict(response),
-            self.initiate_params(username=username, flow=flow, **auth_parameters),
-        )
-
-    def initiate_error(
-        self, code: str, message: str, *, username: str, flow: str | None = None, **auth: str
-    ) -> None:
-        """Expect (Admin)InitiateAuth; fail it with the service error ``code``."""
-        self.stubber.add_client_error(
-            initiate_method(self.admin),
-            service_error_code=code,
-            service_message=message,
-            expected_params=self.initiate_params(username=username, flow=flow, **auth),
-        )
-
-    def respond(
-        self,
-        challenge: str,
-        answers: Mapping[str, str],
-        response: Mapping[str, Any],
-        *,
-        username: str,
-        session: str,
-    ) -> None:
-        """Expect (Admin)RespondToAuthChallenge answering ``challenge`` with ``answers``."""
-        self.stubber.add_response(
-            respond_method(self.admin),
-            dict(response),
-            self.respond_params(challenge, answers, username=username, session=session),
-        )
-
-    def respond_error(
-        self,
-        challenge: str,
-        answers: Mapping[str, str],
-        code: str,
-        message: str,
-        *,
-        username: str,
-        session: str,
-    ) -> None:
-        """Expect (Admin)RespondToAuthChallenge; fail it with the service error ``code``."""
-        self.stubber.add_client_error(
-            respond_method(self.admin),
-            service_error_code=code,
-            service_message=message,
-            expected_params=self.respond_params(
-                challenge, answers, username=username, session=session
-            ),
-        )
-
-    def initiate_params(
-        self, *, username: str, flow: str | None = None, **auth_parameters: str
-    ) -> dict[str, Any]:
-        return initiate_params(
-            admin=self.admin,
-            secret=self.secret,
-            flow=flow or password_flow(self.admin),
-            auth_parameters={"USERNAME": username, **auth_parameters},
-            client_metadata=self.client_metadata,
-        )
-
-    def respond_params(
-        self, challenge: str, answers: Mapping[str, str], *, username: str, session: str
-    ) -> dict[str, Any]:
-        return respond_params(
-            admin=self.admin,
-            secret=self.secret,
-            challenge=challenge,
-            username=username,
-            session=session,
-            answers=answers,
-            client_metadata=self.client_metadata,
-        )
-
-
-@contextlib.asynccontextmanager
-async def stubbed_script(
-    *,
-    admin: bool = True,
-    secret: str | None = None,
-    client_metadata: Mapping[str, str] | None = None,
-    **options: Any,
-) -> AsyncIterator[tuple[CognitoAuthClient, Script]]:
-    """``stubbed_client`` plus a ``Script`` that knows the same admin/secret/metadata."""
-    async with stubbed_client(admin=admin, secret=secret, **options) as (auth, stubber):
-        yield auth, Script(stubber, admin, secret, client_metadata)

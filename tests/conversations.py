@@ -56,6 +56,7 @@ from cognito_flow import (
     CognitoAuthClient,
     CognitoFlowError,
     Handler,
+    HandlerRegistry,
 )
 from cognito_flow._config import FlowConfig
 from cognito_flow._events import Call, Compute, LoadDevice
@@ -319,8 +320,10 @@ class ClientSide:
             "client_metadata": how.client_metadata,
         }
         if handlers is not None:
+            # A HandlerRegistry here, a plain mapping on resume(): both are accepted.
+            registry = HandlerRegistry(handlers=dict(handlers))
             return await self.auth.authenticate(
-                how.username, how.password, handlers=handlers, **options
+                how.username, how.password, handlers=registry, **options
             )
         return await self.auth.start(how.username, how.password, **options)
 

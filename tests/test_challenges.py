@@ -317,6 +317,12 @@ async def test_select_challenge_then_the_chosen_one(
     assert dict(chosen.parameters) == parameters
 
 
+async def choose_password(challenge: Challenge) -> str:
+    """A SELECT_CHALLENGE callback: the challenge it sees holds no password."""
+    assert PASSWORD not in json.dumps(challenge.to_dict())
+    return "PASSWORD"
+
+
 async def test_select_challenge_password(talk: Conversation, play: Play, mode: Mode) -> None:
     """Choosing PASSWORD sends the password: start()'s own (a handler never sees it), or resume()'s answer."""
     available = ["PASSWORD", "PASSWORD_SRP", "EMAIL_OTP", "WEB_AUTHN"]
@@ -343,7 +349,7 @@ async def test_select_challenge_password(talk: Conversation, play: Play, mode: M
         USER,
         PASSWORD,
         answers=[answers],
-        handlers={"SELECT_CHALLENGE": select_challenge(prefer=["PASSWORD"])},
+        handlers={"SELECT_CHALLENGE": select_challenge(prefer=choose_password)},
         flow="USER_AUTH",
     )
 

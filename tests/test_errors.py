@@ -47,6 +47,8 @@ SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 EXPIRED = "Invalid session for the user, session is expired."
 USED_ONCE = "Invalid session for the user, session can only be used once."
 MISMATCH = "Invalid code or auth state for the user."
+POLICY = "Password does not conform to policy"
+CODE_EXPIRED = "Invalid code provided, please request a code again."
 
 
 def api(admin: bool, operation: str) -> str:
@@ -82,50 +84,53 @@ def refuse_answer(talk: Conversation, code: str, message: str, **answers: str) -
     )
 
 
-# -- the password refused --------------------------------------------------------------
+# -- refusals -------------------------------------------------------------------------
 
+NA = "NotAuthorizedException"
+RESET_MESSAGE = "Password reset required for the user"
 RESET = ("ForgotPassword", "ConfirmForgotPassword")
+AGAIN = ("start the sign-in again",)
+UNCONFIRMED = "User is not confirmed."
+SIGN_UP = ("ConfirmSignUp",)
+Refusal = tuple[str, str, type[ServiceError], tuple[str, ...]]
+#: id: (code, message, error, what the error must say)
+PASSWORD_REFUSALS: dict[str, Refusal] = {
+    "wrong-password": (NA, "Incorrect username or password.", NotAuthorizedError, ()),
+    "reset": ("PasswordResetRequiredException", RESET_MESSAGE, PasswordResetRequiredError, RESET),
+    "reset-as-not-authorized": (NA, RESET_MESSAGE, PasswordResetRequiredError, RESET),
+    "not-confirmed": ("UserNotConfirmedException", UNCONFIRMED, UserNotConfirmedError, SIGN_UP),
+    "unmapped": ("InternalErrorException", "Something happened.", ServiceError, ()),
+    "unknown": ("BrandNewFutureException", "Something happened.", ServiceError, ()),
+}
+#: An answer spends its Session: throttled, it is raised at once, never re-sent.
+ANSWER_REFUSALS: dict[str, Refusal] = {
+    "expired": (NA, EXPIRED, SessionExpiredError, AGAIN),
+    "used-once": (NA, USED_ONCE, SessionExpiredError, AGAIN),
+    "expired-code": ("ExpiredCodeException", CODE_EXPIRED, ExpiredCodeError, ()),
+    "throttled": ("TooManyRequestsException", "Rate exceeded", TooManyRequestsError, ()),
+}
+
+
+def assert_refusal(
+    exc: CognitoFlowError,
+    operation: str,
+    code: str,
+    message: str,
+    error: type[ServiceError],
+    says: tuple[str, ...],
+) -> None:
+    """Exactly ``error``, with the service's code and message, botocore's error as cause."""
+    assert type(exc) is error
+    assert isinstance(exc, ServiceError)
+    assert (exc.code, exc.message, exc.operation) == (code, message, operation)
+    for words in says:
+        assert words in str(exc)
+    assert_cause(exc, code)
 
 
 @pytest.mark.modes("handlers")  # no challenge: nothing to answer either way
 @pytest.mark.parametrize(
-    ("code", "message", "error", "says"),
-    [
-        pytest.param(
-            "NotAuthorizedException",
-            "Incorrect username or password.",
-            NotAuthorizedError,
-            (),
-            id="wrong-password",
-        ),
-        pytest.param(
-            "PasswordResetRequiredException",
-            "Password reset required for the user",
-            PasswordResetRequiredError,
-            RESET,
-            id="reset-required",
-        ),
-        pytest.param(
-            "NotAuthorizedException",
-            "Password reset required for the user",
-            PasswordResetRequiredError,
-            RESET,
-            id="reset-required-as-not-authorized",
-        ),
-        pytest.param(
-            "UserNotConfirmedException",
-            "User is not confirmed.",
-            UserNotConfirmedError,
-            ("ConfirmSignUp",),
-            id="not-confirmed",
-        ),
-        pytest.param(
-            "InternalErrorException", "Something happened.", ServiceError, (), id="unmapped"
-        ),
-        pytest.param(
-            "BrandNewFutureException", "Something happened.", ServiceError, (), id="unknown"
-        ),
-    ],
+    ("code", "message", "error", "says"), PASSWORD_REFUSALS.values(), ids=PASSWORD_REFUSALS.keys()
 )
 async def test_initiate_refusals(
     talk: Conversation,
@@ -140,51 +145,11 @@ async def test_initiate_refusals(
 
     outcome = await play(talk, USER, PASSWORD, max_attempts=1)
 
-    exc = outcome.error
-    assert type(exc) is error
-    assert (exc.code, exc.message) == (code, message)
-    assert exc.operation == api(talk.admin, "InitiateAuth")
-    for step in says:
-        assert step in str(exc)
-    assert_cause(exc, code)
-
-
-# -- an answer refused -------------------------------------------------------------------
+    assert_refusal(outcome.error, api(talk.admin, "InitiateAuth"), code, message, error, says)
 
 
 @pytest.mark.parametrize(
-    ("code", "message", "error", "says"),
-    [
-        pytest.param(
-            "NotAuthorizedException",
-            EXPIRED,
-            SessionExpiredError,
-            "start the sign-in again",
-            id="expired",
-        ),
-        pytest.param(
-            "NotAuthorizedException",
-            USED_ONCE,
-            SessionExpiredError,
-            "start the sign-in again",
-            id="used-once",
-        ),
-        pytest.param(
-            "ExpiredCodeException",
-            "Invalid code provided, please request a code again.",
-            ExpiredCodeError,
-            "ExpiredCodeException",
-            id="expired-code",
-        ),
-        # An answer spends its Session: throttled, it is raised at once, never re-sent.
-        pytest.param(
-            "TooManyRequestsException",
-            "Rate exceeded",
-            TooManyRequestsError,
-            "TooManyRequestsException",
-            id="throttled",
-        ),
-    ],
+    ("code", "message", "error", "says"), ANSWER_REFUSALS.values(), ids=ANSWER_REFUSALS.keys()
 )
 async def test_answer_refusals(
     talk: Conversation,
@@ -192,7 +157,7 @@ async def test_answer_refusals(
     code: str,
     message: str,
     error: type[ServiceError],
-    says: str,
+    says: tuple[str, ...],
 ) -> None:
     """A late or reused Session is SessionExpiredError (not a wrong password); each refusal its own error."""
     totp_challenge(talk)
@@ -200,12 +165,9 @@ async def test_answer_refusals(
 
     outcome = await play(talk, USER, PASSWORD, answers=[CODE])
 
-    exc = outcome.error
-    assert type(exc) is error
-    assert (exc.code, exc.message) == (code, message)
-    assert exc.operation == api(talk.admin, "RespondToAuthChallenge")
-    assert says in str(exc)
-    assert_cause(exc, code)
+    assert_refusal(
+        outcome.error, api(talk.admin, "RespondToAuthChallenge"), code, message, error, says
+    )
 
 
 @pytest.mark.modes("resume")  # a stored challenge resumed twice
@@ -229,35 +191,59 @@ async def test_resuming_a_used_challenge_twice_is_session_expired(
 # -- a wrong code: the error carries the challenge to answer again -----------------------
 
 
-async def test_code_mismatch_is_resumable(talk: Conversation, play: Play) -> None:
-    """CodeMismatchError carries the challenge; answering it again retries on the same Session."""
+@pytest.mark.parametrize(
+    ("name", "wrong", "right", "code", "error"),
+    [
+        ("SOFTWARE_TOKEN_MFA", "000000", "123456", "CodeMismatchException", CodeMismatchError),
+        (
+            "NEW_PASSWORD_REQUIRED",
+            "short",
+            "L0nger!",
+            "InvalidPasswordException",
+            InvalidPasswordError,
+        ),
+        (
+            "NEW_PASSWORD_REQUIRED",
+            "0ld-one",
+            "L0nger!",
+            "PasswordHistoryPolicyViolationException",
+            InvalidPasswordError,
+        ),
+    ],
+)
+async def test_refused_answer_is_answered_again(
+    talk: Conversation,
+    play: Play,
+    name: str,
+    wrong: str,
+    right: str,
+    code: str,
+    error: type[ServiceError],
+) -> None:
+    """A wrong code, or a new password the policy or history refuses: the error carries the challenge, answered again on its Session."""
+    key = {
+        "SOFTWARE_TOKEN_MFA": "SOFTWARE_TOKEN_MFA_CODE",
+        "NEW_PASSWORD_REQUIRED": "NEW_PASSWORD",
+    }[name]
     talk.client_metadata = META
-    totp_challenge(talk, USER_ID_FOR_SRP=UUID)
-    wrong = {"SOFTWARE_TOKEN_MFA_CODE": "000000"}
-    talk.respond(
-        "SOFTWARE_TOKEN_MFA",
-        wrong,
-        None,
-        username=UUID,
-        session=session(1),
-        error=("CodeMismatchException", MISMATCH),
+    talk.initiate(
+        challenge_response(name, session(1), {"USER_ID_FOR_SRP": UUID}),
+        username=USER,
+        PASSWORD=PASSWORD,
     )
-    talk.respond("SOFTWARE_TOKEN_MFA", CODE, tokens_response(), username=UUID, session=session(1))
+    message = MISMATCH if error is CodeMismatchError else POLICY
+    talk.respond(name, {key: wrong}, None, username=UUID, session=session(1), error=(code, message))
+    talk.respond(name, {key: right}, tokens_response(), username=UUID, session=session(1))
 
-    outcome = await play(talk, USER, PASSWORD, answers=[wrong, CODE])
+    outcome = await play(talk, USER, PASSWORD, answers=[{key: wrong}, {key: right}])
 
     assert_signed_in(outcome)
     [exc] = outcome.errors
-    assert isinstance(exc, CodeMismatchError)
-    assert exc.code == "CodeMismatchException"
-    assert exc.operation == api(talk.admin, "RespondToAuthChallenge")
-    assert_cause(exc, "CodeMismatchException")
-    assert exc.challenge == outcome.challenges[0]
-    assert (exc.challenge.name, exc.challenge.session, exc.challenge.username) == (
-        "SOFTWARE_TOKEN_MFA",
-        session(1),
-        UUID,
-    )
+    assert_refusal(exc, api(talk.admin, "RespondToAuthChallenge"), code, message, error, ())
+    assert isinstance(exc, CodeMismatchError | InvalidPasswordError)
+    [asked] = outcome.challenges
+    assert exc.challenge == asked
+    assert (asked.name, asked.session, asked.username) == (name, session(1), UUID)
 
 
 async def test_wrong_first_totp_code_keeps_the_setup(talk: Conversation, play: Play) -> None:
@@ -299,39 +285,6 @@ async def test_wrong_first_totp_code_keeps_the_setup(talk: Conversation, play: P
     assert exc.challenge == setup
     assert (setup.secret_code, setup.session) == (SEED, session(2))
     assert setup.otpauth_uri is not None
-
-
-@pytest.mark.parametrize(
-    "code", ["InvalidPasswordException", "PasswordHistoryPolicyViolationException"]
-)
-async def test_refused_new_password_keeps_the_challenge(
-    talk: Conversation, play: Play, code: str
-) -> None:
-    """A new password the policy or the history refuses is InvalidPasswordError with .challenge."""
-    talk.initiate(
-        challenge_response("NEW_PASSWORD_REQUIRED", session(1), {"USERNAME": USER}),
-        username=USER,
-        PASSWORD=PASSWORD,
-    )
-    short, longer = {"NEW_PASSWORD": "short"}, {"NEW_PASSWORD": "A-much-l0nger-password!"}
-    talk.respond(
-        "NEW_PASSWORD_REQUIRED",
-        short,
-        None,
-        username=USER,
-        session=session(1),
-        error=(code, "Password does not conform to policy"),
-    )
-    talk.respond(
-        "NEW_PASSWORD_REQUIRED", longer, tokens_response(), username=USER, session=session(1)
-    )
-
-    outcome = await play(talk, USER, PASSWORD, answers=[short, longer])
-
-    assert_signed_in(outcome)
-    [exc] = outcome.errors
-    assert isinstance(exc, InvalidPasswordError)
-    assert exc.challenge == outcome.challenges[0]
 
 
 # -- throttling (the shell re-sends what spends nothing) ----------------------------------

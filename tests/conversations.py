@@ -145,14 +145,18 @@ class Conversation:
         flow: str | None = None,
         error: tuple[str, str] | None = None,
         http_status: int = 400,
+        auth: Mapping[str, str] | None = None,
         **auth_parameters: str,
     ) -> None:
-        """Expect (Admin)InitiateAuth for ``username``; answer ``response`` or fail with ``error``."""
+        """Expect (Admin)InitiateAuth for ``username`` with ``auth`` and ``auth_parameters``.
+
+        Answer ``response``, or fail with the service ``error``.
+        """
         params = initiate_params(
             admin=self.admin,
             secret=self.secret,
             flow=flow or self.password_flow,
-            auth_parameters={"USERNAME": username, **auth_parameters},
+            auth_parameters={"USERNAME": username, **(auth or {}), **auth_parameters},
             client_metadata=self.client_metadata,
         )
         self.call(

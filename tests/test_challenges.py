@@ -18,7 +18,7 @@ import pytest
 from conversations import Conversation, Mode, Play, answer_with, assert_signed_in
 from stubbed import challenge_response, session, tokens_response
 
-from cognito_flow import AuthFlow, Challenge, ChallengeName, Handler
+from cognito_flow import Challenge, CodeMismatchError, Handler
 from cognito_flow.handlers import (
     custom_challenge,
     email_otp,
@@ -81,8 +81,6 @@ def delivery(challenge: Challenge) -> dict[str, str | None]:
     }
 
 
-# -- an MFA code after the password --------------------------------------------------
-
 #: (challenge, its parameters, the answers, the built-in handler giving them)
 MFA_CODES = [
     pytest.param(
@@ -105,30 +103,83 @@ MFA_CODES = [
 ]
 
 
-@pytest.mark.parametrize(("name", "parameters", "answers", "handler"), MFA_CODES)
-async def test_mfa_code_after_the_password(
+#: (challenge, its parameters, the answers, the built-in handler giving them)
+PASSWORDLESS = [
+    pytest.param(
+        "SMS_OTP",
+        {**TEXTED, "CODE_DELIVERY_DESTINATION": "+*******9876"},
+        {"SMS_OTP_CODE": "97531"},
+        sms_otp(answer_with("97531")),
+        id="SMS_OTP",
+    ),
+    pytest.param(
+        "EMAIL_OTP",
+        EMAILED,
+        {"EMAIL_OTP_CODE": "31415926"},
+        email_otp(answer_with("31415926")),
+        id="EMAIL_OTP",
+    ),
+    pytest.param(
+        "WEB_AUTHN",
+        {"CREDENTIAL_REQUEST_OPTIONS": CREDENTIAL_REQUEST_OPTIONS},
+        {"CREDENTIAL": CREDENTIAL},
+        web_authn(browser),
+        id="WEB_AUTHN",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "parameters", "answers", "handler", "opening"),
+    [(*code.values, {"PASSWORD": PASSWORD}) for code in MFA_CODES]
+    + [(*code.values, {"PREFERRED_CHALLENGE": code.values[0]}) for code in PASSWORDLESS]
+    # A PASSWORD preference can still be followed by MFA.
+    + [(*MFA_CODES[-1].values, {"PREFERRED_CHALLENGE": "PASSWORD", "PASSWORD": PASSWORD})],
+    ids=[f"{code.id}-after-password" for code in MFA_CODES]
+    + [f"{code.id}-preferred" for code in PASSWORDLESS]
+    + ["SOFTWARE_TOKEN_MFA-after-preferred-password"],
+)
+async def test_one_challenge_then_tokens(
     talk: Conversation,
     play: Play,
     name: str,
     parameters: dict[str, str],
     answers: dict[str, str],
     handler: Handler,
+    opening: dict[str, str],
 ) -> None:
-    """An MFA code challenge is answered for the canonical name the service gave, on its Session."""
+    """An MFA code after the password, or USER_AUTH's preferred SMS_OTP / EMAIL_OTP / WEB_AUTHN with no password.
+
+    The answer goes for the canonical name the service gave, on the challenge's Session.
+    """
+    flow = "USER_AUTH" if "PREFERRED_CHALLENGE" in opening else None
     talk.client_metadata = META
     talk.initiate(
         challenge_response(name, session(1), {**parameters, "USERNAME": UUID}),
         username=ALIAS,
-        PASSWORD=PASSWORD,
+        flow=flow,
+        auth=opening,
     )
     talk.respond(name, answers, tokens_response(), username=UUID, session=session(1))
 
-    outcome = await play(talk, ALIAS, PASSWORD, answers=[answers], handlers={name: handler})
+    outcome = await play(
+        talk,
+        ALIAS,
+        opening.get("PASSWORD"),
+        answers=[answers],
+        handlers={name: handler},
+        flow=flow,
+        preferred_challenge=opening.get("PREFERRED_CHALLENGE"),
+    )
 
     assert_signed_in(outcome)
     [asked] = outcome.challenges
     assert (asked.name, asked.session, asked.username) == (name, session(1), UUID)
-    assert {k: v for k, v in delivery(asked).items() if v is not None} == parameters
+    assert dict(asked.parameters) == {**parameters, "USERNAME": UUID}
+    assert {k: v for k, v in delivery(asked).items() if v is not None} == {
+        k: v for k, v in parameters.items() if k.startswith("CODE_DELIVERY")
+    }
+    assert asked.credential_request_options == parameters.get("CREDENTIAL_REQUEST_OPTIONS")
 
 
 # -- SELECT_MFA_TYPE -----------------------------------------------------------------
@@ -213,66 +264,7 @@ async def test_select_mfa_type_then_the_chosen_code(
     assert {k: v for k, v in delivery(code).items() if v is not None} == parameters
 
 
-# -- USER_AUTH: a preferred challenge, or SELECT_CHALLENGE ---------------------------
-
-#: (challenge, its parameters, the answers, the built-in handler giving them)
-PASSWORDLESS = [
-    pytest.param(
-        "SMS_OTP",
-        {**TEXTED, "CODE_DELIVERY_DESTINATION": "+*******9876"},
-        {"SMS_OTP_CODE": "97531"},
-        sms_otp(answer_with("97531")),
-        id="SMS_OTP",
-    ),
-    pytest.param(
-        "EMAIL_OTP",
-        EMAILED,
-        {"EMAIL_OTP_CODE": "31415926"},
-        email_otp(answer_with("31415926")),
-        id="EMAIL_OTP",
-    ),
-    pytest.param(
-        "WEB_AUTHN",
-        {"CREDENTIAL_REQUEST_OPTIONS": CREDENTIAL_REQUEST_OPTIONS},
-        {"CREDENTIAL": CREDENTIAL},
-        web_authn(browser),
-        id="WEB_AUTHN",
-    ),
-]
-
-
-@pytest.mark.parametrize(("name", "parameters", "answers", "handler"), PASSWORDLESS)
-async def test_user_auth_with_a_preferred_challenge(
-    talk: Conversation,
-    play: Play,
-    name: str,
-    parameters: dict[str, str],
-    answers: dict[str, str],
-    handler: Handler,
-) -> None:
-    """USER_AUTH preferring SMS_OTP, EMAIL_OTP or WEB_AUTHN signs in with no password."""
-    talk.client_metadata = META
-    talk.initiate(
-        challenge_response(name, session(1), parameters),
-        username=USER,
-        flow="USER_AUTH",
-        PREFERRED_CHALLENGE=name,
-    )
-    talk.respond(name, answers, tokens_response(), username=USER, session=session(1))
-
-    outcome = await play(
-        talk,
-        USER,
-        answers=[answers],
-        handlers={name: handler},
-        flow=AuthFlow.USER_AUTH,
-        preferred_challenge=ChallengeName(name),
-    )
-
-    assert_signed_in(outcome)
-    [asked] = outcome.challenges
-    assert (asked.name, dict(asked.parameters)) == (name, parameters)
-    assert asked.credential_request_options == parameters.get("CREDENTIAL_REQUEST_OPTIONS")
+# -- USER_AUTH: SELECT_CHALLENGE, or PASSWORD preferred ------------------------------
 
 
 @pytest.mark.parametrize(("name", "parameters", "answers", "handler"), PASSWORDLESS)
@@ -377,27 +369,6 @@ async def test_password_as_preferred_challenge(talk: Conversation, play: Play) -
     assert outcome.challenges == []
 
 
-async def test_password_preference_then_mfa(talk: Conversation, play: Play) -> None:
-    """A PASSWORD preference can still be followed by an MFA challenge on the next Session."""
-    talk.initiate(
-        challenge_response("SOFTWARE_TOKEN_MFA", session(1), {"USERNAME": USER}),
-        username=USER,
-        flow="USER_AUTH",
-        PREFERRED_CHALLENGE="PASSWORD",
-        PASSWORD=PASSWORD,
-    )
-    answers = {"SOFTWARE_TOKEN_MFA_CODE": "000111"}
-    talk.respond(
-        "SOFTWARE_TOKEN_MFA", answers, tokens_response(), username=USER, session=session(1)
-    )
-
-    outcome = await play(
-        talk, USER, PASSWORD, answers=[answers], flow="USER_AUTH", preferred_challenge="PASSWORD"
-    )
-
-    assert_signed_in(outcome)
-
-
 # -- CUSTOM_AUTH ---------------------------------------------------------------------
 
 
@@ -491,14 +462,25 @@ async def test_mfa_setup_email(talk: Conversation, play: Play) -> None:
     assert (code.name, code.session, code.delivery_medium) == ("EMAIL_OTP", session(2), "EMAIL")
 
 
-async def test_mfa_setup_choosing_totp(talk: Conversation, play: Play) -> None:
-    """MFA_SETUP offering TOTP and email: ANSWER=SOFTWARE_TOKEN_MFA fetches the secret, the code verifies it."""
+@pytest.mark.parametrize(
+    "offered",
+    [["SOFTWARE_TOKEN_MFA"], ["SOFTWARE_TOKEN_MFA", "EMAIL_OTP"]],
+    ids=["totp-only", "totp-or-email"],
+)
+async def test_mfa_setup_totp(talk: Conversation, play: Play, offered: list[str]) -> None:
+    """MFA_SETUP for an authenticator app: the secret is fetched, a wrong first code is asked again, the right one verified.
+
+    Where email is offered too, the person first chooses (ANSWER=SOFTWARE_TOKEN_MFA);
+    nothing is associated before. A wrong first code is refused by
+    VerifySoftwareToken with EnableSoftwareTokenMFAException (real Cognito's
+    answer; moto's is CodeMismatchException): a CodeMismatchError carrying the setup.
+    """
     talk.client_metadata = META
     talk.initiate(
         challenge_response(
             "MFA_SETUP",
             session(1),
-            {"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA","EMAIL_OTP"]', "USER_ID_FOR_SRP": UUID},
+            {"MFAS_CAN_SETUP": json.dumps(offered), "USER_ID_FOR_SRP": UUID},
         ),
         username=ALIAS,
         PASSWORD=PASSWORD,
@@ -508,31 +490,38 @@ async def test_mfa_setup_choosing_totp(talk: Conversation, play: Play) -> None:
         {"Session": session(1)},
         {"SecretCode": SECRET_CODE, "Session": session(2)},
     )
+    refused = (
+        "EnableSoftwareTokenMFAException",
+        "Code mismatch and fail enable Software Token MFA",
+    )
+    talk.call("verify_software_token", {"Session": session(2), "UserCode": "000000"}, error=refused)
     talk.call(
         "verify_software_token",
         {"Session": session(2), "UserCode": "123456"},
         {"Status": "SUCCESS", "Session": session(3)},
     )
     talk.respond("MFA_SETUP", {}, tokens_response(), username=UUID, session=session(3))
+    choice = [{"ANSWER": "SOFTWARE_TOKEN_MFA"}] if len(offered) > 1 else []
+    codes = [{"SOFTWARE_TOKEN_MFA_CODE": "000000"}, {"SOFTWARE_TOKEN_MFA_CODE": "123456"}]
 
-    outcome = await play(
-        talk,
-        ALIAS,
-        PASSWORD,
-        answers=[{"ANSWER": "SOFTWARE_TOKEN_MFA"}, {"SOFTWARE_TOKEN_MFA_CODE": "123456"}],
-    )
+    outcome = await play(talk, ALIAS, PASSWORD, answers=choice + codes)
 
     assert_signed_in(outcome)
-    choice, setup = outcome.challenges
-    # Both factors are offered: nothing is associated until the person chooses.
-    assert (choice.name, choice.session, choice.username) == ("MFA_SETUP", session(1), UUID)
-    assert choice.mfas_can_setup == ("SOFTWARE_TOKEN_MFA", "EMAIL_OTP")
-    assert (choice.secret_code, choice.otpauth_uri) == (None, None)
+    *chose, setup = outcome.challenges
+    for asked in chose:
+        assert (asked.name, asked.session, asked.username) == ("MFA_SETUP", session(1), UUID)
+        assert asked.mfas_can_setup == tuple(offered)
+        assert (asked.secret_code, asked.otpauth_uri) == (None, None)
+    assert len(chose) == len(choice)
     assert (setup.name, setup.session, setup.username) == ("MFA_SETUP", session(2), UUID)
     assert setup.secret_code == SECRET_CODE
     assert setup.otpauth_uri == (
         f"otpauth://totp/Amazon%20Cognito:{UUID}?secret={SECRET_CODE}&issuer=Amazon%20Cognito"
     )
+    [wrong] = outcome.errors
+    assert isinstance(wrong, CodeMismatchError)
+    assert wrong.code == "EnableSoftwareTokenMFAException"
+    assert wrong.challenge == setup
 
 
 # -- NEW_PASSWORD_REQUIRED and the canonical user name -------------------------------

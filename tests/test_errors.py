@@ -246,47 +246,6 @@ async def test_refused_answer_is_answered_again(
     assert (asked.name, asked.session, asked.username) == (name, session(1), UUID)
 
 
-async def test_wrong_first_totp_code_keeps_the_setup(talk: Conversation, play: Play) -> None:
-    """EnableSoftwareTokenMFAException (Cognito's answer to a wrong first code) is a resumable CodeMismatchError."""
-    talk.initiate(
-        challenge_response("MFA_SETUP", session(1), {"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA"]'}),
-        username=USER,
-        PASSWORD=PASSWORD,
-    )
-    talk.call(
-        "associate_software_token",
-        {"Session": session(1)},
-        {"SecretCode": SEED, "Session": session(2)},
-    )
-    talk.call(
-        "verify_software_token",
-        {"Session": session(2), "UserCode": "000000"},
-        error=(
-            "EnableSoftwareTokenMFAException",
-            "Code mismatch and fail enable Software Token MFA",
-        ),
-    )
-    talk.call(
-        "verify_software_token",
-        {"Session": session(2), "UserCode": "123456"},
-        {"Status": "SUCCESS", "Session": session(3)},
-    )
-    talk.respond("MFA_SETUP", {}, tokens_response(), username=USER, session=session(3))
-
-    outcome = await play(
-        talk, USER, PASSWORD, answers=[{"SOFTWARE_TOKEN_MFA_CODE": "000000"}, CODE]
-    )
-
-    assert_signed_in(outcome)
-    [exc] = outcome.errors
-    assert isinstance(exc, CodeMismatchError)
-    assert exc.code == "EnableSoftwareTokenMFAException"
-    [setup] = outcome.challenges
-    assert exc.challenge == setup
-    assert (setup.secret_code, setup.session) == (SEED, session(2))
-    assert setup.otpauth_uri is not None
-
-
 # -- throttling (the shell re-sends what spends nothing) ----------------------------------
 
 

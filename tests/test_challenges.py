@@ -81,62 +81,49 @@ def delivery(challenge: Challenge) -> dict[str, str | None]:
     }
 
 
-#: (challenge, its parameters, the answers, the built-in handler giving them)
-MFA_CODES = [
-    pytest.param(
-        "EMAIL_OTP",
-        EMAILED,
-        {"EMAIL_OTP_CODE": "24681357"},
-        email_otp(answer_with("24681357")),
-        id="EMAIL_OTP",
-    ),
-    pytest.param(
-        "SMS_MFA", TEXTED, {"SMS_MFA_CODE": "654321"}, sms_mfa(answer_with("654321")), id="SMS_MFA"
-    ),
-    pytest.param(
-        "SOFTWARE_TOKEN_MFA",
-        {},
-        {"SOFTWARE_TOKEN_MFA_CODE": "123456"},
-        software_token_mfa(answer_with("123456")),
-        id="SOFTWARE_TOKEN_MFA",
-    ),
-]
-
-
-#: (challenge, its parameters, the answers, the built-in handler giving them)
-PASSWORDLESS = [
-    pytest.param(
+#: A code challenge: (its name, its parameters, the answers, the built-in handler giving them).
+Code = tuple[str, dict[str, str], dict[str, str], Handler]
+#: MFA after the password.
+EMAIL_MFA: Code = (
+    "EMAIL_OTP",
+    EMAILED,
+    {"EMAIL_OTP_CODE": "24681357"},
+    email_otp(answer_with("24681357")),
+)
+SMS_MFA: Code = ("SMS_MFA", TEXTED, {"SMS_MFA_CODE": "654321"}, sms_mfa(answer_with("654321")))
+TOTP: Code = (
+    "SOFTWARE_TOKEN_MFA",
+    {},
+    {"SOFTWARE_TOKEN_MFA_CODE": "123456"},
+    software_token_mfa(answer_with("123456")),
+)
+MFA_CODES = [EMAIL_MFA, SMS_MFA, TOTP]
+#: USER_AUTH with no password.
+PASSWORDLESS: list[Code] = [
+    (
         "SMS_OTP",
         {**TEXTED, "CODE_DELIVERY_DESTINATION": "+*******9876"},
         {"SMS_OTP_CODE": "97531"},
         sms_otp(answer_with("97531")),
-        id="SMS_OTP",
     ),
-    pytest.param(
-        "EMAIL_OTP",
-        EMAILED,
-        {"EMAIL_OTP_CODE": "31415926"},
-        email_otp(answer_with("31415926")),
-        id="EMAIL_OTP",
-    ),
-    pytest.param(
+    ("EMAIL_OTP", EMAILED, {"EMAIL_OTP_CODE": "31415926"}, email_otp(answer_with("31415926"))),
+    (
         "WEB_AUTHN",
         {"CREDENTIAL_REQUEST_OPTIONS": CREDENTIAL_REQUEST_OPTIONS},
         {"CREDENTIAL": CREDENTIAL},
         web_authn(browser),
-        id="WEB_AUTHN",
     ),
 ]
 
 
 @pytest.mark.parametrize(
     ("name", "parameters", "answers", "handler", "opening"),
-    [(*code.values, {"PASSWORD": PASSWORD}) for code in MFA_CODES]
-    + [(*code.values, {"PREFERRED_CHALLENGE": code.values[0]}) for code in PASSWORDLESS]
+    [(*code, {"PASSWORD": PASSWORD}) for code in MFA_CODES]
+    + [(*code, {"PREFERRED_CHALLENGE": code[0]}) for code in PASSWORDLESS]
     # A PASSWORD preference can still be followed by MFA.
-    + [(*MFA_CODES[-1].values, {"PREFERRED_CHALLENGE": "PASSWORD", "PASSWORD": PASSWORD})],
-    ids=[f"{code.id}-after-password" for code in MFA_CODES]
-    + [f"{code.id}-preferred" for code in PASSWORDLESS]
+    + [(*TOTP, {"PREFERRED_CHALLENGE": "PASSWORD", "PASSWORD": PASSWORD})],
+    ids=[f"{code[0]}-after-password" for code in MFA_CODES]
+    + [f"{code[0]}-preferred" for code in PASSWORDLESS]
     + ["SOFTWARE_TOKEN_MFA-after-preferred-password"],
 )
 async def test_one_challenge_then_tokens(
@@ -182,110 +169,59 @@ async def test_one_challenge_then_tokens(
     assert asked.credential_request_options == parameters.get("CREDENTIAL_REQUEST_OPTIONS")
 
 
-# -- SELECT_MFA_TYPE -----------------------------------------------------------------
+# -- a choice first: SELECT_MFA_TYPE or SELECT_CHALLENGE -------------------------------
+
+MFAS = ["SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP"]
+AVAILABLE = ["PASSWORD", "PASSWORD_SRP", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"]
 
 
 async def choose_sms(challenge: Challenge) -> str:
     """A SELECT_MFA_TYPE callback: it sees MFAS_CAN_CHOOSE parsed."""
-    assert challenge.mfas_can_choose == ("SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP")
+    assert challenge.mfas_can_choose == tuple(MFAS)
     return "SMS_MFA"
 
 
+#: SELECT_MFA_TYPE after the password: each factor with a handler choosing it.
+MFA_CHOICES = [
+    (EMAIL_MFA, select_mfa_type(prefer=["EMAIL_OTP"])),
+    (SMS_MFA, select_mfa_type(prefer=choose_sms)),
+    (TOTP, select_mfa_type()),  # its default order puts the app first
+]
+
+
 @pytest.mark.parametrize(
-    ("chosen", "prefer", "parameters", "answers"),
-    [
-        pytest.param(
-            "SOFTWARE_TOKEN_MFA",
-            select_mfa_type(),
-            {},
-            {"SOFTWARE_TOKEN_MFA_CODE": "123456"},
-            id="SOFTWARE_TOKEN_MFA",
-        ),
-        pytest.param(
-            "EMAIL_OTP",
-            select_mfa_type(prefer=["EMAIL_OTP"]),
-            EMAILED,
-            {"EMAIL_OTP_CODE": "24681357"},
-            id="EMAIL_OTP",
-        ),
-        pytest.param(
-            "SMS_MFA",
-            select_mfa_type(prefer=choose_sms),
-            TEXTED,
-            {"SMS_MFA_CODE": "654321"},
-            id="SMS_MFA",
-        ),
-    ],
+    ("choice", "name", "parameters", "answers", "handler", "chooser"),
+    [("SELECT_MFA_TYPE", *code, chooser) for code, chooser in MFA_CHOICES]
+    + [("SELECT_CHALLENGE", *code, select_challenge(prefer=[code[0]])) for code in PASSWORDLESS],
+    ids=[f"SELECT_MFA_TYPE-{code[0]}" for code, _ in MFA_CHOICES]
+    + [f"SELECT_CHALLENGE-{code[0]}" for code in PASSWORDLESS],
 )
-async def test_select_mfa_type_then_the_chosen_code(
+async def test_a_choice_then_the_chosen_challenge(
     talk: Conversation,
     play: Play,
-    chosen: str,
-    prefer: Handler,
-    parameters: dict[str, str],
-    answers: dict[str, str],
-) -> None:
-    """SELECT_MFA_TYPE is answered with the chosen factor, whose code follows in the same sign-in."""
-    talk.client_metadata = META
-    talk.initiate(
-        challenge_response(
-            "SELECT_MFA_TYPE",
-            session(1),
-            {
-                "MFAS_CAN_CHOOSE": '["SMS_MFA","SOFTWARE_TOKEN_MFA","EMAIL_OTP"]',
-                "USER_ID_FOR_SRP": UUID,
-            },
-        ),
-        username=ALIAS,
-        PASSWORD=PASSWORD,
-    )
-    talk.respond(
-        "SELECT_MFA_TYPE",
-        {"ANSWER": chosen},
-        challenge_response(chosen, session(2), parameters),
-        username=UUID,
-        session=session(1),
-    )
-    talk.respond(chosen, answers, tokens_response(), username=UUID, session=session(2))
-
-    outcome = await play(
-        talk,
-        ALIAS,
-        PASSWORD,
-        answers=[{"ANSWER": chosen}, answers],
-        handlers={"SELECT_MFA_TYPE": prefer},
-    )
-
-    assert_signed_in(outcome)
-    select, code = outcome.challenges
-    assert (select.name, select.session, select.username) == ("SELECT_MFA_TYPE", session(1), UUID)
-    assert select.mfas_can_choose == ("SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP")
-    assert (code.name, code.session, code.username) == (chosen, session(2), UUID)
-    assert {k: v for k, v in delivery(code).items() if v is not None} == parameters
-
-
-# -- USER_AUTH: SELECT_CHALLENGE, or PASSWORD preferred ------------------------------
-
-
-@pytest.mark.parametrize(("name", "parameters", "answers", "handler"), PASSWORDLESS)
-async def test_select_challenge_then_the_chosen_one(
-    talk: Conversation,
-    play: Play,
+    choice: str,
     name: str,
     parameters: dict[str, str],
     answers: dict[str, str],
     handler: Handler,
+    chooser: Handler,
 ) -> None:
-    """SELECT_CHALLENGE shows AvailableChallenges; the chosen challenge follows on the next Session."""
-    available = ["PASSWORD", "PASSWORD_SRP", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"]
+    """SELECT_MFA_TYPE (after the password) or SELECT_CHALLENGE (USER_AUTH): the chosen challenge follows on the next Session."""
     talk.client_metadata = META
+    if choice == "SELECT_MFA_TYPE":
+        first = {"MFAS_CAN_CHOOSE": json.dumps(MFAS), "USER_ID_FOR_SRP": UUID}
+        password, flow, available = PASSWORD, None, None
+    else:
+        first, password, flow, available = {"USERNAME": UUID}, None, "USER_AUTH", AVAILABLE
+    opening = {"PASSWORD": password} if password else {}
     talk.initiate(
-        challenge_response("SELECT_CHALLENGE", session(1), {"USERNAME": UUID}, available=available),
+        challenge_response(choice, session(1), first, available=available),
         username=ALIAS,
-        flow="USER_AUTH",
+        flow=flow,
+        auth=opening,
     )
     talk.respond(
-        "SELECT_CHALLENGE",
+        choice,
         {"ANSWER": name},
         challenge_response(name, session(2), parameters),
         username=UUID,
@@ -296,17 +232,24 @@ async def test_select_challenge_then_the_chosen_one(
     outcome = await play(
         talk,
         ALIAS,
+        password,
         answers=[{"ANSWER": name}, answers],
-        handlers={"SELECT_CHALLENGE": select_challenge(prefer=[name]), name: handler},
-        flow="USER_AUTH",
+        handlers={choice: chooser, name: handler},
+        flow=flow,
     )
 
     assert_signed_in(outcome)
     select, chosen = outcome.challenges
-    assert (select.name, select.username) == ("SELECT_CHALLENGE", UUID)
-    assert select.available_challenges == tuple(available)
+    assert (select.name, select.session, select.username) == (choice, session(1), UUID)
+    if choice == "SELECT_MFA_TYPE":
+        assert (select.mfas_can_choose, select.available_challenges) == (tuple(MFAS), ())
+    else:
+        assert (select.mfas_can_choose, select.available_challenges) == ((), tuple(AVAILABLE))
     assert (chosen.name, chosen.session, chosen.username) == (name, session(2), UUID)
     assert dict(chosen.parameters) == parameters
+
+
+# -- USER_AUTH: choosing PASSWORD, or preferring it ------------------------------------
 
 
 async def choose_password(challenge: Challenge) -> str:

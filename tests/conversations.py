@@ -83,7 +83,12 @@ Mode = Literal["handlers", "resume"]
 PLAYERS: tuple[Player, ...] = ("core", "stubber")
 MODES: tuple[Mode, ...] = ("handlers", "resume")
 
-Step_ = Challenge | AuthenticationResult
+#: Where a start() or resume() stops.
+Reached = Challenge | AuthenticationResult
+#: The handlers of a sign-in (handlers mode), or None (resume mode).
+Handlers = Mapping[str, Handler] | None
+Answers = Mapping[str, str]
+Metadata = Mapping[str, str] | None
 
 
 @attrs.frozen
@@ -242,15 +247,11 @@ class Start:
 class Side(Protocol):
     """One player: the library as the caller meets it."""
 
-    async def start(self, how: Start, handlers: Mapping[str, Handler] | None) -> Step_: ...
+    async def start(self, how: Start, handlers: Handlers) -> Reached: ...
 
     async def resume(
-        self,
-        challenge: Challenge,
-        answers: Mapping[str, str],
-        handlers: Mapping[str, Handler] | None,
-        client_metadata: Mapping[str, str] | None,
-    ) -> Step_: ...
+        self, challenge: Challenge, answers: Answers, handlers: Handlers, metadata: Metadata
+    ) -> Reached: ...
 
 
 @attrs.define
@@ -260,7 +261,7 @@ class CoreSide:
     config: FlowConfig
     script: deque[Step]
 
-    async def start(self, how: Start, handlers: Mapping[str, Handler] | None) -> Step_:
+    async def start(self, how: Start, handlers: Handlers) -> Reached:
         sign_in = SignIn(self.config, client_metadata=how.client_metadata)
         event = sign_in.initiate(
             how.username, how.password, how.flow, preferred_challenge=how.preferred_challenge
@@ -268,18 +269,12 @@ class CoreSide:
         return await self._drive(sign_in, event, handlers)
 
     async def resume(
-        self,
-        challenge: Challenge,
-        answers: Mapping[str, str],
-        handlers: Mapping[str, Handler] | None,
-        client_metadata: Mapping[str, str] | None,
-    ) -> Step_:
-        sign_in = SignIn(self.config, client_metadata=client_metadata)
+        self, challenge: Challenge, answers: Answers, handlers: Handlers, metadata: Metadata
+    ) -> Reached:
+        sign_in = SignIn(self.config, client_metadata=metadata)
         return await self._drive(sign_in, sign_in.resume(challenge, answers), handlers)
 
-    async def _drive(
-        self, sign_in: SignIn, event: object, handlers: Mapping[str, Handler] | None
-    ) -> Step_:
+    async def _drive(self, sign_in: SignIn, event: object, handlers: Handlers) -> Reached:
         while True:
             if isinstance(event, Call):
                 assert self.script, f"unexpected {event.api_name}: the conversation is over"
@@ -317,7 +312,7 @@ class ClientSide:
 
     auth: CognitoAuthClient
 
-    async def start(self, how: Start, handlers: Mapping[str, Handler] | None) -> Step_:
+    async def start(self, how: Start, handlers: Handlers) -> Reached:
         options: dict[str, Any] = {
             "flow": how.flow,
             "preferred_challenge": how.preferred_challenge,
@@ -332,14 +327,10 @@ class ClientSide:
         return await self.auth.start(how.username, how.password, **options)
 
     async def resume(
-        self,
-        challenge: Challenge,
-        answers: Mapping[str, str],
-        handlers: Mapping[str, Handler] | None,
-        client_metadata: Mapping[str, str] | None,
-    ) -> Step_:
+        self, challenge: Challenge, answers: Answers, handlers: Handlers, metadata: Metadata
+    ) -> Reached:
         return await self.auth.resume(
-            challenge, answers, handlers=handlers, client_metadata=client_metadata
+            challenge, answers, handlers=handlers, client_metadata=metadata
         )
 
 

@@ -117,28 +117,23 @@ PASSWORDLESS: list[Code] = [
 
 
 @pytest.mark.parametrize(
-    ("name", "parameters", "answers", "handler", "opening"),
-    [(*code, {"PASSWORD": PASSWORD}) for code in MFA_CODES]
-    + [(*code, {"PREFERRED_CHALLENGE": code[0]}) for code in PASSWORDLESS]
+    ("code", "opening"),
+    [(code, {"PASSWORD": PASSWORD}) for code in MFA_CODES]
+    + [(code, {"PREFERRED_CHALLENGE": code[0]}) for code in PASSWORDLESS]
     # A PASSWORD preference can still be followed by MFA.
-    + [(*TOTP, {"PREFERRED_CHALLENGE": "PASSWORD", "PASSWORD": PASSWORD})],
+    + [(TOTP, {"PREFERRED_CHALLENGE": "PASSWORD", "PASSWORD": PASSWORD})],
     ids=[f"{code[0]}-after-password" for code in MFA_CODES]
     + [f"{code[0]}-preferred" for code in PASSWORDLESS]
     + ["SOFTWARE_TOKEN_MFA-after-preferred-password"],
 )
 async def test_one_challenge_then_tokens(
-    talk: Conversation,
-    play: Play,
-    name: str,
-    parameters: dict[str, str],
-    answers: dict[str, str],
-    handler: Handler,
-    opening: dict[str, str],
+    talk: Conversation, play: Play, code: Code, opening: dict[str, str]
 ) -> None:
     """An MFA code after the password, or USER_AUTH's preferred SMS_OTP / EMAIL_OTP / WEB_AUTHN with no password.
 
     The answer goes for the canonical name the service gave, on the challenge's Session.
     """
+    name, parameters, answers, handler = code
     flow = "USER_AUTH" if "PREFERRED_CHALLENGE" in opening else None
     talk.client_metadata = META
     talk.initiate(
@@ -190,23 +185,17 @@ MFA_CHOICES = [
 
 
 @pytest.mark.parametrize(
-    ("choice", "name", "parameters", "answers", "handler", "chooser"),
-    [("SELECT_MFA_TYPE", *code, chooser) for code, chooser in MFA_CHOICES]
-    + [("SELECT_CHALLENGE", *code, select_challenge(prefer=[code[0]])) for code in PASSWORDLESS],
+    ("choice", "code", "chooser"),
+    [("SELECT_MFA_TYPE", code, chooser) for code, chooser in MFA_CHOICES]
+    + [("SELECT_CHALLENGE", code, select_challenge(prefer=[code[0]])) for code in PASSWORDLESS],
     ids=[f"SELECT_MFA_TYPE-{code[0]}" for code, _ in MFA_CHOICES]
     + [f"SELECT_CHALLENGE-{code[0]}" for code in PASSWORDLESS],
 )
 async def test_a_choice_then_the_chosen_challenge(
-    talk: Conversation,
-    play: Play,
-    choice: str,
-    name: str,
-    parameters: dict[str, str],
-    answers: dict[str, str],
-    handler: Handler,
-    chooser: Handler,
+    talk: Conversation, play: Play, choice: str, code: Code, chooser: Handler
 ) -> None:
     """SELECT_MFA_TYPE (after the password) or SELECT_CHALLENGE (USER_AUTH): the chosen challenge follows on the next Session."""
+    name, parameters, answers, handler = code
     talk.client_metadata = META
     if choice == "SELECT_MFA_TYPE":
         first = {"MFAS_CAN_CHOOSE": json.dumps(MFAS), "USER_ID_FOR_SRP": UUID}

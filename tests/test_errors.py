@@ -129,45 +129,27 @@ def assert_refusal(
 
 
 @pytest.mark.modes("handlers")  # no challenge: nothing to answer either way
-@pytest.mark.parametrize(
-    ("code", "message", "error", "says"), PASSWORD_REFUSALS.values(), ids=PASSWORD_REFUSALS.keys()
-)
-async def test_initiate_refusals(
-    talk: Conversation,
-    play: Play,
-    code: str,
-    message: str,
-    error: type[ServiceError],
-    says: tuple[str, ...],
-) -> None:
+@pytest.mark.parametrize("refusal", PASSWORD_REFUSALS.values(), ids=PASSWORD_REFUSALS.keys())
+async def test_initiate_refusals(talk: Conversation, play: Play, refusal: Refusal) -> None:
     """Each refusal of InitiateAuth is its own error (a code not mapped: a plain ServiceError), naming the next step."""
+    code, message, *_ = refusal
     talk.initiate(None, username=USER, PASSWORD=PASSWORD, error=(code, message))
 
     outcome = await play(talk, USER, PASSWORD, max_attempts=1)
 
-    assert_refusal(outcome.error, api(talk.admin, "InitiateAuth"), code, message, error, says)
+    assert_refusal(outcome.error, api(talk.admin, "InitiateAuth"), *refusal)
 
 
-@pytest.mark.parametrize(
-    ("code", "message", "error", "says"), ANSWER_REFUSALS.values(), ids=ANSWER_REFUSALS.keys()
-)
-async def test_answer_refusals(
-    talk: Conversation,
-    play: Play,
-    code: str,
-    message: str,
-    error: type[ServiceError],
-    says: tuple[str, ...],
-) -> None:
+@pytest.mark.parametrize("refusal", ANSWER_REFUSALS.values(), ids=ANSWER_REFUSALS.keys())
+async def test_answer_refusals(talk: Conversation, play: Play, refusal: Refusal) -> None:
     """A late or reused Session is SessionExpiredError (not a wrong password); each refusal its own error."""
+    code, message, *_ = refusal
     totp_challenge(talk)
     refuse_answer(talk, code, message)
 
     outcome = await play(talk, USER, PASSWORD, answers=[CODE])
 
-    assert_refusal(
-        outcome.error, api(talk.admin, "RespondToAuthChallenge"), code, message, error, says
-    )
+    assert_refusal(outcome.error, api(talk.admin, "RespondToAuthChallenge"), *refusal)
 
 
 @pytest.mark.modes("resume")  # a stored challenge resumed twice

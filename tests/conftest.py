@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import aiobotocore.session
 import pytest
 from conversations import MODES, PLAYERS, Conversation, Mode, Play, Player
-from stubbed import CLIENT_SECRET
+from stubbed import CLIENT_SECRET, local_client
 
 from cognito_flow import CognitoAuthClient, safe_aio_config
 
@@ -51,14 +51,7 @@ async def service() -> AsyncIterator[FakeCognito]:
 async def idp(service: FakeCognito) -> AsyncIterator[Any]:
     """An aiobotocore client pointed at the fake service."""
     session = aiobotocore.session.get_session()
-    async with session.create_client(
-        "cognito-idp",
-        region_name="us-east-1",
-        endpoint_url=service.endpoint_url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=safe_aio_config(),
-    ) as client:
+    async with local_client(session, service.endpoint_url, safe_aio_config()) as client:
         yield client
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "challenge_response",
     "initiate_method",
     "initiate_params",
+    "local_client",
     "password_flow",
     "respond_method",
     "respond_params",
@@ -158,6 +159,21 @@ def tokens_response(**overrides: Any) -> dict[str, Any]:
     return {"AuthenticationResult": {**TOKENS, **overrides}, "ChallengeParameters": {}}
 
 
+def local_client(
+    session: Any, endpoint_url: str, config: Any
+) -> contextlib.AbstractAsyncContextManager[Any]:
+    """An aiobotocore cognito-idp client on ``endpoint_url`` with test credentials."""
+    client: contextlib.AbstractAsyncContextManager[Any] = session.create_client(
+        "cognito-idp",
+        region_name="us-east-1",
+        endpoint_url=endpoint_url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=config,
+    )
+    return client
+
+
 @functools.cache
 def _aio_session() -> AioSession:
     # One session for every stubbed client: it caches the parsed service
@@ -173,13 +189,8 @@ async def stubbed_client(
 
     On a clean exit every scripted response must have been used.
     """
-    async with _aio_session().create_client(
-        "cognito-idp",
-        region_name="us-east-1",
-        endpoint_url="https://cognito-idp.stubbed.invalid",
-        config=safe_aio_config(),
-        aws_access_key_id="AKIASTUBBEDEXAMPLE00",
-        aws_secret_access_key="stubbed-secret-access-key",
+    async with local_client(
+        _aio_session(), "https://cognito-idp.stubbed.invalid", safe_aio_config()
     ) as idp:
         stubber = AioStubber(idp)
         stubber.activate()

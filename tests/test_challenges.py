@@ -354,13 +354,16 @@ async def test_custom_auth_three_rounds(talk: Conversation, play: Play, mode: Mo
 # -- MFA_SETUP -----------------------------------------------------------------------
 
 
-async def test_mfa_setup_email(talk: Conversation, play: Play) -> None:
-    """MFA_SETUP offering EMAIL_OTP is answered with EMAIL, then the emailed code finishes."""
+@pytest.mark.parametrize(
+    "offered", [["EMAIL_OTP"], ["SOFTWARE_TOKEN_MFA", "EMAIL_OTP"]], ids=["email", "totp-or-email"]
+)
+async def test_mfa_setup_email(talk: Conversation, play: Play, offered: list[str]) -> None:
+    """MFA_SETUP offering EMAIL_OTP is answered with EMAIL on its own Session, then the emailed code finishes."""
     address = "alice@example.com"
     talk.client_metadata = META
     talk.initiate(
         challenge_response(
-            "MFA_SETUP", session(1), {"MFAS_CAN_SETUP": '["EMAIL_OTP"]', "USERNAME": UUID}
+            "MFA_SETUP", session(1), {"MFAS_CAN_SETUP": json.dumps(offered), "USERNAME": UUID}
         ),
         username=ALIAS,
         PASSWORD=PASSWORD,
@@ -389,7 +392,7 @@ async def test_mfa_setup_email(talk: Conversation, play: Play) -> None:
     assert_signed_in(outcome)
     setup, code = outcome.challenges
     assert (setup.name, setup.session, setup.username) == ("MFA_SETUP", session(1), UUID)
-    assert setup.mfas_can_setup == ("EMAIL_OTP",)
+    assert setup.mfas_can_setup == tuple(offered)
     assert setup.secret_code is None
     assert (code.name, code.session, code.delivery_medium) == ("EMAIL_OTP", session(2), "EMAIL")
 

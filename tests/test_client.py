@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, NoReturn
 
 import aiobotocore.session
@@ -160,18 +160,32 @@ async def test_admin_no_srp_auth_is_the_legacy_password_flow(
 async def test_new_password_required_answered_by_handler(
     local_cognito: LocalCognito, auth: CognitoAuthClient, flow: AuthFlow | None
 ) -> None:
-    """new_password() answers NEW_PASSWORD_REQUIRED inside authenticate(); the new password then works."""
+    """new_password() answers NEW_PASSWORD_REQUIRED inside authenticate(); the new password then works.
+
+    The handler is called with a ChallengeContext naming the client, the round and the flow.
+    """
     await local_cognito.create_user("alice", TEMPORARY, temporary=True)
     seen: list[Challenge] = []
+    contexts: list[ChallengeContext] = []
 
     async def choose(challenge: Challenge) -> str:
         seen.append(challenge)
         return NEW_PASSWORD
 
-    registry = registry_with(NEW_PASSWORD_REQUIRED=handlers.new_password(choose))
+    built_in = handlers.new_password(choose)
+
+    async def answer(challenge: Challenge, context: ChallengeContext) -> Mapping[str, str]:
+        contexts.append(context)
+        return await built_in(challenge, context)
+
+    registry = registry_with(NEW_PASSWORD_REQUIRED=answer)
     result = await auth.authenticate("alice", TEMPORARY, handlers=registry, flow=flow)
     assert_tokens_for(result, "alice")
     assert [(c.name, c.username) for c in seen] == [("NEW_PASSWORD_REQUIRED", "alice")]
+    [context] = contexts
+    assert context.client is auth
+    assert context.round == 1
+    assert context.flow == (flow or AuthFlow.ADMIN_USER_PASSWORD_AUTH)
 
     assert_tokens_for(await auth.authenticate("alice", NEW_PASSWORD, flow=flow), "alice")
     with pytest.raises(NotAuthorizedError):
@@ -208,25 +222,6 @@ async def test_unhandled_challenge_can_be_resumed(
 
     result = await auth.resume(pending, {"NEW_PASSWORD": NEW_PASSWORD})
     assert_tokens_for(result, "alice")
-
-
-async def test_handler_gets_a_context(
-    local_cognito: LocalCognito, auth: CognitoAuthClient, flow: AuthFlow | None
-) -> None:
-    """A handler is called with a ChallengeContext naming the client, the round and the flow."""
-    await local_cognito.create_user("alice", TEMPORARY, temporary=True)
-    contexts: list[ChallengeContext] = []
-
-    async def answer(challenge: Challenge, context: ChallengeContext) -> dict[str, str]:
-        contexts.append(context)
-        return {"NEW_PASSWORD": NEW_PASSWORD}
-
-    registry = registry_with(NEW_PASSWORD_REQUIRED=answer)
-    await auth.authenticate("alice", TEMPORARY, handlers=registry, flow=flow)
-    [context] = contexts
-    assert context.client is auth
-    assert context.round == 1
-    assert context.flow == (flow or AuthFlow.ADMIN_USER_PASSWORD_AUTH)
 
 
 # -- SOFTWARE_TOKEN_MFA ---------------------------------------------------------------

@@ -42,6 +42,7 @@ from fault_server import (
     serve_faults,
     tokens,
 )
+from stubbed import local_client
 
 from cognito_flow import (
     AuthenticationResult,
@@ -661,10 +662,12 @@ LOST: dict[str, tuple[Reply, type[CognitoFlowError]]] = {
 
 @both_apis
 @pytest.mark.parametrize(("fault", "raised"), LOST.values(), ids=LOST.keys())
-@pytest.mark.parametrize("how", ["authenticate", "resume"])
+# On the caller's own client too, made with safe_aio_config().
+@pytest.mark.parametrize("how", ["authenticate", "resume", "authenticate-on-callers-client"])
 async def test_lost_answer_to_a_challenge_is_sent_once(
     server: FaultServer,
     connect: Connect,
+    aio_session: Any,
     admin: bool,
     fault: Reply,
     raised: type[CognitoFlowError],
@@ -674,8 +677,17 @@ async def test_lost_answer_to_a_challenge_is_sent_once(
     initiate, respond = operations(admin)
     server.on(initiate, answer(mfa_challenge()))
     server.on(respond, fault, answer(tokens()))
-    async with connect(admin=admin, config=AioConfig(read_timeout=1)) as auth:
-        if how == "authenticate":
+    async with contextlib.AsyncExitStack() as stack:
+        if how == "authenticate-on-callers-client":
+            config = safe_aio_config(read_timeout=1)
+            idp = await stack.enter_async_context(
+                local_client(aio_session, server.endpoint_url, config)
+            )
+            auth = CognitoAuthClient(idp, user_pool_id=POOL_ID, client_id=CLIENT_ID, admin=admin)
+        else:
+            config = AioConfig(read_timeout=1)
+            auth = await stack.enter_async_context(connect(admin=admin, config=config))
+        if how.startswith("authenticate"):
             sign_in = auth.authenticate(
                 "alice", PASSWORD, flow=password_flow(admin), handlers=MFA_HANDLERS
             )
@@ -702,32 +714,6 @@ async def test_lost_password_verifier_answer_is_sent_once(
         with pytest.raises(TransportError) as info:
             await bounded(auth.authenticate("alice", PASSWORD, flow="USER_SRP_AUTH"))
     assert info.value.retryable
-    assert server.count(respond) == 1
-
-
-@both_apis
-async def test_lost_answer_is_sent_once_on_a_safe_client_of_the_caller(
-    server: FaultServer, admin: bool, aio_session: Any
-) -> None:
-    """With the caller's own client made with safe_aio_config(), a lost answer is sent once too."""
-    initiate, respond = operations(admin)
-    server.on(initiate, answer(mfa_challenge()))
-    server.on(respond, CLOSE, answer(tokens()))
-    async with aio_session.create_client(
-        "cognito-idp",
-        region_name="us-east-1",
-        endpoint_url=server.endpoint_url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=safe_aio_config(),
-    ) as idp:
-        auth = CognitoAuthClient(idp, user_pool_id=POOL_ID, client_id=CLIENT_ID, admin=admin)
-        with pytest.raises(TransportError):
-            await bounded(
-                auth.authenticate(
-                    "alice", PASSWORD, flow=password_flow(admin), handlers=MFA_HANDLERS
-                )
-            )
     assert server.count(respond) == 1
 
 

@@ -432,43 +432,6 @@ def test_core_survives_arbitrary_responses(
             return
 
 
-def test_mfa_setup_with_a_choice_waits_for_the_person() -> None:
-    """With TOTP and email both offered, no secret is made until ANSWER picks the app."""
-    sign_in = SignIn(config())
-    sign_in.initiate("alice", "pw")
-    offered = '["SOFTWARE_TOKEN_MFA","EMAIL_OTP"]'
-    challenge = sign_in.receive(
-        challenge_response("MFA_SETUP", "s1-session-value-0001", MFAS_CAN_SETUP=offered)
-    )
-    assert isinstance(challenge, Challenge)
-    assert challenge.secret_code is None
-    associate = sign_in.answer(challenge, {"ANSWER": "SOFTWARE_TOKEN_MFA"})
-    assert isinstance(associate, Call)
-    assert associate.operation == "associate_software_token"
-    assert associate.params == {"Session": "s1-session-value-0001"}
-    with_secret = sign_in.receive({"SecretCode": "SEED", "Session": "s2-session-value-0002"})
-    assert isinstance(with_secret, Challenge)
-    assert with_secret.secret_code == "SEED"
-    verify = sign_in.answer(with_secret, {"SOFTWARE_TOKEN_MFA_CODE": "123456"})
-    assert isinstance(verify, Call)
-    assert verify.params["Session"] == "s2-session-value-0002"
-
-
-def test_mfa_setup_email_answers_with_the_original_session() -> None:
-    """Choosing email MFA answers MFA_SETUP with EMAIL on the challenge's own Session."""
-    sign_in = SignIn(config())
-    sign_in.initiate("alice", "pw")
-    offered = '["SOFTWARE_TOKEN_MFA","EMAIL_OTP"]'
-    challenge = sign_in.receive(
-        challenge_response("MFA_SETUP", "s1-session-value-0001", MFAS_CAN_SETUP=offered)
-    )
-    assert isinstance(challenge, Challenge)
-    call = sign_in.answer(challenge, {"EMAIL": "alice@example.com"})
-    assert isinstance(call, Call)
-    assert call.params["Session"] == "s1-session-value-0001"
-    assert call.params["ChallengeResponses"] == {"EMAIL": "alice@example.com", "USERNAME": "alice"}
-
-
 def test_mfa_setup_answer_must_choose_the_app() -> None:
     """ANSWER on MFA_SETUP other than SOFTWARE_TOKEN_MFA is refused, naming the fix."""
     sign_in = SignIn(config())

@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 import aiobotocore.session
 import botocore.exceptions
 import pytest
+from conversations import round_trip
 from stubbed import CLIENT_ID as STUB_CLIENT_ID
 from stubbed import TOKENS, stubbed_client
 
@@ -63,13 +64,6 @@ def assert_tokens_for(result: object, username: str) -> None:
     assert claims(result.id_token)["cognito:username"] == username
     assert claims(result.access_token)["token_use"] == "access"
     assert result.expires_in > 0
-
-
-def round_trip(challenge: Challenge) -> Challenge:
-    """What a web backend does between two requests: JSON out, JSON back."""
-    restored = Challenge.from_dict(json.loads(json.dumps(challenge.to_dict())))
-    assert restored == challenge
-    return restored
 
 
 def registry_with(**answers: Any) -> HandlerRegistry:
@@ -326,10 +320,15 @@ async def test_sms_mfa_answered_by_handler(
 # -- MFA_SETUP ----------------------------------------------------------------------
 
 
-async def test_mfa_setup_answered_by_handler(
-    local_cognito: LocalCognito, auth: CognitoAuthClient, flow: AuthFlow | None
+@pytest.mark.parametrize("how", ["handlers", "resume"])
+async def test_mfa_setup(
+    local_cognito: LocalCognito, auth: CognitoAuthClient, flow: AuthFlow | None, how: str
 ) -> None:
-    """NEW_PASSWORD_REQUIRED then MFA_SETUP: mfa_setup_totp() gets the secret and URI, its code signs in."""
+    """NEW_PASSWORD_REQUIRED then MFA_SETUP, its secret already fetched: the first code signs in.
+
+    By mfa_setup_totp() (given the secret and URI), or by resume() after start()
+    stopped at MFA_SETUP and the challenge went through JSON.
+    """
     await local_cognito.require_mfa()
     await local_cognito.create_user("alice", TEMPORARY, temporary=True)
     seen: list[tuple[str, str, Challenge]] = []
@@ -338,40 +337,25 @@ async def test_mfa_setup_answered_by_handler(
         seen.append((secret, uri, challenge))
         return await fresh_totp_code(secret)
 
-    registry = registry_with(
-        NEW_PASSWORD_REQUIRED=handlers.new_password(new_password_prompt),
-        MFA_SETUP=handlers.mfa_setup_totp(first_code),
-    )
-    result = await auth.authenticate("alice", TEMPORARY, handlers=registry, flow=flow)
-    assert_tokens_for(result, "alice")
+    registry = registry_with(NEW_PASSWORD_REQUIRED=handlers.new_password(new_password_prompt))
+    if how == "handlers":
+        registry.register(ChallengeName.MFA_SETUP, handlers.mfa_setup_totp(first_code))
+    step = await auth.start("alice", TEMPORARY, handlers=registry, flow=flow)
+    if how == "resume":
+        assert isinstance(step, Challenge)
+        pending = round_trip(step)
+        assert pending.secret_code is not None
+        assert pending.otpauth_uri is not None
+        code = await first_code(pending.secret_code, pending.otpauth_uri, pending)
+        step = await auth.resume(pending, {"SOFTWARE_TOKEN_MFA_CODE": code})
+    assert_tokens_for(step, "alice")
 
     [(secret, uri, challenge)] = seen
     assert challenge.name == ChallengeName.MFA_SETUP
+    assert challenge.mfas_can_setup == ("SOFTWARE_TOKEN_MFA",)
     assert challenge.secret_code == secret
     assert uri.startswith("otpauth://totp/")
     assert f"secret={secret}" in uri
-    assert "SOFTWARE_TOKEN_MFA" in challenge.mfas_can_setup
-
-
-async def test_mfa_setup_across_two_requests(
-    local_cognito: LocalCognito, auth: CognitoAuthClient, flow: AuthFlow | None
-) -> None:
-    """start() stops at MFA_SETUP with the secret already fetched; resume() with the first code signs in."""
-    await local_cognito.require_mfa()
-    await local_cognito.create_user("alice", TEMPORARY, temporary=True)
-    registry = registry_with(NEW_PASSWORD_REQUIRED=handlers.new_password(new_password_prompt))
-    step = await auth.start("alice", TEMPORARY, handlers=registry, flow=flow)
-    assert isinstance(step, Challenge)
-    assert step.name == ChallengeName.MFA_SETUP
-    assert step.mfas_can_setup == ("SOFTWARE_TOKEN_MFA",)
-    assert step.secret_code
-    assert step.otpauth_uri is not None
-    assert step.otpauth_uri.startswith("otpauth://totp/")
-
-    pending = round_trip(step)
-    assert pending.secret_code == step.secret_code
-    answers = {"SOFTWARE_TOKEN_MFA_CODE": await fresh_totp_code(step.secret_code)}
-    assert_tokens_for(await auth.resume(pending, answers), "alice")
 
 
 async def test_wrong_mfa_setup_code_can_be_retried(

@@ -470,6 +470,18 @@ def _child_sign_in(endpoint_url: str, report: Path) -> None:
         os._exit(code)
 
 
+def connect_plain(fake: FakeCognito) -> contextlib.AbstractAsyncContextManager[CognitoAuthClient]:
+    """The library's own client for the fake service's plain app client (public API)."""
+    return CognitoAuthClient.connect(
+        user_pool_id=FAKE_POOL_ID,
+        client_id="plain",
+        admin=False,
+        endpoint_url=fake.endpoint_url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 @pytest.mark.filterwarnings("ignore:.*use of fork\\(\\) may lead to deadlocks:DeprecationWarning")
 async def test_child_forked_while_the_table_is_built_signs_in(
@@ -482,14 +494,7 @@ async def test_child_forked_while_the_table_is_built_signs_in(
     report = tmp_path / "child.txt"
     loop = asyncio.get_running_loop()
     async with serve(fake):
-        async with CognitoAuthClient.connect(
-            user_pool_id=FAKE_POOL_ID,
-            client_id="plain",
-            admin=False,
-            endpoint_url=fake.endpoint_url,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        ) as auth:
+        async with connect_plain(fake) as auth:
             await bounded(auth.authenticate("alice", PASSWORD))
         assert "cognito-flow-srp" in [t.name for t in threading.enumerate()]
 
@@ -522,14 +527,7 @@ async def test_child_forked_while_the_table_is_built_signs_in(
         assert os.waitstatus_to_exitcode(status) == 0, details
         assert fake.calls("RespondToAuthChallenge"), "the child's sign-in never reached the service"
         # The parent's own SRP still works after the fork, on a table of its own.
-        async with CognitoAuthClient.connect(
-            user_pool_id=FAKE_POOL_ID,
-            client_id="plain",
-            admin=False,
-            endpoint_url=fake.endpoint_url,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        ) as auth:
+        async with connect_plain(fake) as auth:
             assert isinstance(
                 await bounded(auth.authenticate("alice", PASSWORD)), AuthenticationResult
             )

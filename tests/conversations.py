@@ -4,7 +4,7 @@ Not a test module. A ``Conversation`` is the service's side of one sign-in:
 request -> response steps, each with the exact request the library must send
 (built by ``stubbed.py`` independently of the library: Session, USERNAME and
 SECRET_HASH included) and the response or service error to give back.
-``play`` runs it, h11 ``ConnectionPair`` style, with one of two players:
+``Play`` runs it, h11 ``ConnectionPair`` style, with one of two players:
 
 - ``core``: drives the sans-IO ``SignIn`` directly, with no botocore client;
   each ``Call`` is checked against the next step and answered from it

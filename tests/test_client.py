@@ -63,6 +63,7 @@ def assert_tokens_for(result: object, username: str) -> None:
     assert isinstance(result, AuthenticationResult)
     assert claims(result.id_token)["cognito:username"] == username
     assert claims(result.access_token)["token_use"] == "access"
+    assert result.expires_in is not None
     assert result.expires_in > 0
 
 

@@ -117,7 +117,8 @@ class PlainHttpSession:
         self.inner = aiobotocore.session.get_session()
 
     def create_client(self, *args: Any, **kwargs: Any) -> Any:
-        return self.inner.create_client(*args, verify=False, **kwargs)
+        create: Any = self.inner.create_client
+        return create(*args, verify=False, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -685,6 +686,7 @@ async def test_lost_answer_to_a_challenge_is_sent_once(
         else:
             config = AioConfig(read_timeout=1)
             auth = await stack.enter_async_context(connect(admin=admin, config=config))
+        sign_in: Awaitable[object]
         if how.startswith("authenticate"):
             sign_in = auth.authenticate(
                 "alice", PASSWORD, flow=password_flow(admin), handlers=MFA_HANDLERS

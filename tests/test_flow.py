@@ -210,7 +210,7 @@ def test_refresh_falls_back_where_the_service_lacks_get_tokens() -> None:
         sign_in = SignIn(config(client_secret=SECRET))
         sign_in.refresh("rt", "alice")
         call = sign_in.failed(error)
-        assert call is not None
+        assert isinstance(call, Call)
         assert sign_in.fell_back
         assert call.params["AuthFlow"] == "REFRESH_TOKEN_AUTH"
         assert call.params["AuthParameters"] == {

@@ -71,6 +71,7 @@ __all__ = [
     "Outcome",
     "Play",
     "Player",
+    "Same",
     "Start",
     "Step",
     "answer_with",
@@ -89,6 +90,24 @@ Reached = Challenge | AuthenticationResult
 Handlers = Mapping[str, Handler] | None
 Answers = Mapping[str, str]
 Metadata = Mapping[str, str] | None
+
+
+class Same:
+    """In an expected request: a value the script cannot know (an SRP signature),
+    any at its first comparison, then only that one: it must be sent again unchanged."""
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        self.seen: list[object] = []
+
+    def __eq__(self, other: object) -> bool:
+        if not self.seen:
+            self.seen.append(other)
+        return bool(other == self.seen[0])
+
+    def __repr__(self) -> str:
+        return f"<the same as {self.seen[0]!r}>" if self.seen else "<any, then the same>"
 
 
 @attrs.frozen
@@ -151,9 +170,11 @@ class Conversation:
         error: tuple[str, str] | None = None,
         http_status: int = 400,
         auth: Mapping[str, str] | None = None,
-        **auth_parameters: str,
+        **auth_parameters: Any,
     ) -> None:
         """Expect (Admin)InitiateAuth for ``username`` with ``auth`` and ``auth_parameters``.
+
+        A parameter the script cannot know (SRP_A) may be botocore's ``stub.ANY``.
 
         Answer ``response``, or fail with the service ``error``.
         """
@@ -175,7 +196,7 @@ class Conversation:
         response: Mapping[str, Any] | None,
         *,
         username: str,
-        session: str,
+        session: str | None,
         error: tuple[str, str] | None = None,
     ) -> None:
         """Expect (Admin)RespondToAuthChallenge answering ``challenge`` with ``answers``."""

@@ -97,7 +97,7 @@ def initiate_params(
     admin: bool,
     secret: str | None,
     flow: str,
-    auth_parameters: Mapping[str, str],
+    auth_parameters: Mapping[str, Any],
     client_metadata: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The exact (Admin)InitiateAuth request; SECRET_HASH from its USERNAME."""
@@ -116,14 +116,16 @@ def respond_params(
     secret: str | None,
     challenge: str,
     username: str,
-    session: str,
-    answers: Mapping[str, str],
+    session: str | None,
+    answers: Mapping[str, Any],
     client_metadata: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The exact (Admin)RespondToAuthChallenge request.
 
     ``answers`` are the challenge's own keys; USERNAME and SECRET_HASH (from
-    that USERNAME) are added here, as the service requires.
+    that USERNAME) are added here, as the service requires. ``session`` is
+    None for an answer to a challenge that came without one (real Cognito's
+    PASSWORD_VERIFIER).
     """
     responses = dict(answers)
     responses["USERNAME"] = username
@@ -132,23 +134,25 @@ def respond_params(
     params = _common(admin, client_metadata)
     params["ChallengeName"] = challenge
     params["ChallengeResponses"] = responses
-    params["Session"] = session
+    if session is not None:
+        params["Session"] = session
     return params
 
 
 def challenge_response(
     name: str,
-    session: str,
+    session: str | None,
     parameters: Mapping[str, str] | None = None,
     *,
     available: list[str] | None = None,
 ) -> dict[str, Any]:
-    """A service response that asks for challenge ``name``."""
+    """A service response that asks for challenge ``name`` (on ``session``, if not None)."""
     response: dict[str, Any] = {
         "ChallengeName": name,
-        "Session": session,
         "ChallengeParameters": dict(parameters or {}),
     }
+    if session is not None:
+        response["Session"] = session
     if available is not None:
         response["AvailableChallenges"] = list(available)
     return response

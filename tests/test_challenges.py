@@ -15,10 +15,18 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from conversations import Conversation, Mode, Play, answer_with, assert_signed_in
+from botocore.stub import ANY
+from conversations import Conversation, Mode, Play, Same, answer_with, assert_signed_in
 from stubbed import challenge_response, session, tokens_response
 
-from cognito_flow import Challenge, CodeMismatchError, Handler
+from cognito_flow import (
+    Challenge,
+    CodeMismatchError,
+    Handler,
+    NotAuthorizedError,
+    ServiceError,
+    UserNotFoundError,
+)
 from cognito_flow.handlers import (
     custom_challenge,
     email_otp,
@@ -576,3 +584,100 @@ async def test_user_id_for_srp_wins_over_username(talk: Conversation, play: Play
 
     assert_signed_in(outcome)
     assert outcome.challenges[0].username == UUID
+
+
+# -- USER_SRP_AUTH: PASSWORD_VERIFIER, answered by the core ---------------------------
+
+#: What PASSWORD_VERIFIER carries besides the names (SRP_B nonzero modulo N).
+VERIFIER = {"SALT": "ab12", "SRP_B": "3" * 700, "SECRET_BLOCK": "c2VjcmV0"}
+
+
+def password_verifier(talk: Conversation, *, username: str, user_id: str) -> Same:
+    """USER_SRP_AUTH opens; PASSWORD_VERIFIER comes, as real Cognito sends it, with no Session.
+
+    Returns the matcher of the claim's signature (SRP_A, the signature and the
+    TIMESTAMP are the client's own draws; FakeCognito's tests verify them).
+    """
+    talk.initiate(
+        challenge_response(
+            "PASSWORD_VERIFIER",
+            None,
+            {**VERIFIER, "USERNAME": username, "USER_ID_FOR_SRP": user_id},
+        ),
+        username=ALIAS,
+        flow="USER_SRP_AUTH",
+        SRP_A=ANY,
+    )
+    return Same()
+
+
+def claim(signature: Same) -> dict[str, Any]:
+    """The PASSWORD_VERIFIER answer's own keys (USERNAME and SECRET_HASH are added by the script)."""
+    return {
+        "PASSWORD_CLAIM_SECRET_BLOCK": VERIFIER["SECRET_BLOCK"],
+        "PASSWORD_CLAIM_SIGNATURE": signature,
+        "TIMESTAMP": ANY,
+    }
+
+
+@pytest.mark.parametrize("moto", [False, True], ids=["cognito", "moto-unknown-user-id"])
+async def test_password_verifier(talk: Conversation, play: Play, moto: bool) -> None:
+    """The core answers PASSWORD_VERIFIER as USER_ID_FOR_SRP, with no Session, and the MFA follows.
+
+    A service that cannot find USER_ID_FOR_SRP (moto, where users sign in by
+    user name) gets the same claim once more as USERNAME; later answers go
+    for the name that worked, and a later unknown-user refusal is not retried.
+    """
+    signature = password_verifier(talk, username=USER, user_id=UUID)
+    mfa = challenge_response("SOFTWARE_TOKEN_MFA", session(1))
+    if moto:
+        unknown = ("UserNotFoundException", "User does not exist.")
+        talk.respond(
+            "PASSWORD_VERIFIER", claim(signature), None, username=UUID, session=None, error=unknown
+        )
+    talk.respond(
+        "PASSWORD_VERIFIER", claim(signature), mfa, username=USER if moto else UUID, session=None
+    )
+    code = {"SOFTWARE_TOKEN_MFA_CODE": "123456"}
+    if moto:
+        talk.respond(
+            "SOFTWARE_TOKEN_MFA", code, None, username=USER, session=session(1), error=unknown
+        )
+    else:
+        talk.respond(
+            "SOFTWARE_TOKEN_MFA", code, tokens_response(), username=UUID, session=session(1)
+        )
+
+    outcome = await play(talk, ALIAS, PASSWORD, answers=[code], flow="USER_SRP_AUTH")
+
+    [asked] = outcome.challenges
+    assert (asked.name, asked.session) == ("SOFTWARE_TOKEN_MFA", session(1))
+    if moto:
+        assert asked.username == USER
+        assert isinstance(outcome.error, UserNotFoundError)
+    else:
+        assert asked.username == UUID
+        assert_signed_in(outcome)
+
+
+@pytest.mark.modes("handlers")  # the sign-in ends before any challenge reaches the caller
+@pytest.mark.parametrize(
+    ("username", "code", "error"),
+    [
+        pytest.param(UUID, "UserNotFoundException", UserNotFoundError, id="names-agree"),
+        pytest.param(USER, "NotAuthorizedException", NotAuthorizedError, id="wrong-password"),
+    ],
+)
+async def test_password_verifier_refused(
+    talk: Conversation, play: Play, username: str, code: str, error: type[ServiceError]
+) -> None:
+    """Only an unknown USER_ID_FOR_SRP with another USERNAME is retried: other refusals end the sign-in."""
+    signature = password_verifier(talk, username=username, user_id=UUID)
+    refused = (code, "refused")
+    talk.respond(
+        "PASSWORD_VERIFIER", claim(signature), None, username=UUID, session=None, error=refused
+    )
+
+    outcome = await play(talk, ALIAS, PASSWORD, flow="USER_SRP_AUTH")
+
+    assert type(outcome.error) is error

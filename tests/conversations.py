@@ -300,7 +300,8 @@ class CoreSide:
             if isinstance(event, Call):
                 assert self.script, f"unexpected {event.api_name}: the conversation is over"
                 step = self.script.popleft()
-                assert (event.operation, dict(event.params)) == (step.operation, step.params)
+                sent = (event.operation, dict(event.params))
+                assert sent == (step.operation, step.params), f"sent {sent}, expected {step}"
                 if step.error is None:
                     event = sign_in.receive(copy.deepcopy(step.response))
                     continue

@@ -36,7 +36,7 @@ from typing import Any, Literal, Protocol
 
 import attrs
 from aiobotocore.stub import AioStubber
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, StubResponseError
 from stubbed import (
     CLIENT_ID,
     POOL_ID,
@@ -440,6 +440,10 @@ class Play:
                 try:
                     step = await action()
                 except CognitoFlowError as exc:
+                    if isinstance(exc.__cause__, StubResponseError):
+                        # The stubber refused a request: the library translated
+                        # the refusal like any other failure, but it fails the test.
+                        raise exc.__cause__ from None
                     outcome.errors.append(exc)
                     # A wrong code hands the challenge back: answer it again.
                     challenge: Challenge | None = getattr(exc, "challenge", None)

@@ -33,6 +33,19 @@ async def test_a_request_other_than_the_scripted_one_fails(talk: Conversation, p
         await play(talk, "alice", "pw-123456", answers=[CODE])
 
 
+@pytest.mark.modes("handlers")  # no challenge: nothing to answer either way
+async def test_a_request_other_than_the_scripted_one_fails_where_an_error_is_expected(
+    talk: Conversation, play: Play
+) -> None:
+    """The stubbed client's refusal of a request is not mistaken for the error the test expects."""
+    talk.initiate(
+        None, username="bob", PASSWORD="pw-123456", error=("NotAuthorizedException", "no")
+    )
+
+    with pytest.raises(AssertionError):
+        await play(talk, "alice", "pw-123456")
+
+
 async def test_a_scripted_call_never_made_fails(talk: Conversation, play: Play) -> None:
     """A conversation that ends before its script does is caught."""
     mfa_conversation(talk, answered_for="uuid-1")

@@ -192,7 +192,7 @@ class Conversation:
     def respond(
         self,
         challenge: str,
-        answers: Mapping[str, str],
+        answers: Mapping[str, Any],
         response: Mapping[str, Any] | None,
         *,
         username: str,

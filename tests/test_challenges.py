@@ -681,3 +681,79 @@ async def test_password_verifier_refused(
     outcome = await play(talk, ALIAS, PASSWORD, flow="USER_SRP_AUTH")
 
     assert type(outcome.error) is error
+
+
+# -- PASSWORD and PASSWORD_SRP as challenges; device challenges without a device -------
+
+
+def password_challenge(talk: Conversation, name: str) -> None:
+    """USER_AUTH with no preference; the service asks for PASSWORD or PASSWORD_SRP on session(1).
+
+    PASSWORD is answered with the password; PASSWORD_SRP with SRP_A only (the
+    password keys the exchange and is never sent), then PASSWORD_VERIFIER.
+    """
+    talk.initiate(
+        challenge_response(name, session(1), {"USERNAME": UUID}), username=ALIAS, flow="USER_AUTH"
+    )
+    if name == "PASSWORD":
+        talk.respond(
+            name, {"PASSWORD": PASSWORD}, tokens_response(), username=UUID, session=session(1)
+        )
+        return
+    verifier = {**VERIFIER, "USERNAME": UUID, "USER_ID_FOR_SRP": UUID}
+    talk.respond(
+        name,
+        {"SRP_A": ANY},
+        challenge_response("PASSWORD_VERIFIER", session(2), verifier),
+        username=UUID,
+        session=session(1),
+    )
+    talk.respond(
+        "PASSWORD_VERIFIER", claim(Same()), tokens_response(), username=UUID, session=session(2)
+    )
+
+
+@pytest.mark.modes("handlers")  # the core answers: no challenge reaches the caller
+@pytest.mark.parametrize("name", ["PASSWORD", "PASSWORD_SRP"])
+async def test_password_challenge_answered_by_the_core(
+    talk: Conversation, play: Play, name: str
+) -> None:
+    """PASSWORD or PASSWORD_SRP asked by the service is answered with the password start() was given."""
+    password_challenge(talk, name)
+
+    outcome = await play(talk, ALIAS, PASSWORD, flow="USER_AUTH")
+
+    assert_signed_in(outcome)
+    assert outcome.challenges == []
+
+
+@pytest.mark.parametrize("name", ["PASSWORD", "PASSWORD_SRP"])
+async def test_password_challenge_answered_by_the_caller(
+    talk: Conversation, play: Play, name: str
+) -> None:
+    """Without a password given to start(), PASSWORD or PASSWORD_SRP goes to the caller, whose PASSWORD answers it."""
+    password_challenge(talk, name)
+
+    outcome = await play(talk, ALIAS, answers=[{"PASSWORD": PASSWORD}], flow="USER_AUTH")
+
+    assert_signed_in(outcome)
+    [asked] = outcome.challenges
+    assert (asked.name, asked.session, asked.username) == (name, session(1), UUID)
+
+
+@pytest.mark.modes("resume")  # nobody can answer it: start() hands it back
+@pytest.mark.parametrize("name", ["DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER"])
+async def test_device_challenge_without_a_device_goes_to_the_caller(
+    talk: Conversation, play: Play, name: str
+) -> None:
+    """A device challenge in a sign-in with no remembered device is handed over as it came."""
+    parameters = {"USERNAME": UUID, **(VERIFIER if name == "DEVICE_PASSWORD_VERIFIER" else {})}
+    talk.initiate(
+        challenge_response(name, session(1), parameters), username=ALIAS, PASSWORD=PASSWORD
+    )
+
+    outcome = await play(talk, ALIAS, PASSWORD)
+
+    [asked] = outcome.challenges
+    assert (asked.name, asked.session, dict(asked.parameters)) == (name, session(1), parameters)
+    assert (outcome.result, outcome.errors) == (None, [])

@@ -1,4 +1,9 @@
-"""Test-wide settings."""
+"""Test-wide settings and the fixtures several test files share.
+
+Test helpers live beside the tests (pytest puts tests/ on sys.path, as the
+rootdir of modules that are not in a package) and are imported one way:
+``from stubbed import ...``, ``from conversations import ...``.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import aiobotocore.session
 import pytest
+from conversations import MODES, PLAYERS, Conversation, Mode, Play, Player
+from stubbed import CLIENT_SECRET, local_client
 
 from cognito_flow import CognitoAuthClient, safe_aio_config
 
@@ -44,14 +51,7 @@ async def service() -> AsyncIterator[FakeCognito]:
 async def idp(service: FakeCognito) -> AsyncIterator[Any]:
     """An aiobotocore client pointed at the fake service."""
     session = aiobotocore.session.get_session()
-    async with session.create_client(
-        "cognito-idp",
-        region_name="us-east-1",
-        endpoint_url=service.endpoint_url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=safe_aio_config(),
-    ) as client:
+    async with local_client(session, service.endpoint_url, safe_aio_config()) as client:
         yield client
 
 
@@ -75,3 +75,54 @@ def make(idp: Any) -> Make:
         )
 
     return build
+
+
+# -- the two APIs, the two kinds of app client, the players of a conversation ---
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "players(*names): play the conversation only with these players"
+    )
+    config.addinivalue_line("markers", "modes(*names): answer the challenges only in these ways")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``player`` and ``mode`` over all their values, or those a players/modes marker keeps.
+
+    A combination that means nothing for a test (a conversation with no
+    challenge has no second way of answering one) is left out here, not
+    skipped inside the test.
+    """
+    for name, values in (("player", PLAYERS), ("mode", MODES)):
+        if name in metafunc.fixturenames:
+            marker = metafunc.definition.get_closest_marker(f"{name}s")
+            chosen = marker.args if marker is not None else values
+            assert set(chosen) <= set(values), f"unknown {name}: {chosen}"
+            metafunc.parametrize(name, chosen)
+
+
+@pytest.fixture(params=[True, False], ids=["admin", "public"])
+def admin(request: pytest.FixtureRequest) -> bool:
+    """AdminInitiateAuth / AdminRespondToAuthChallenge, or the public InitiateAuth / RespondToAuthChallenge."""
+    value: bool = request.param
+    return value
+
+
+@pytest.fixture(params=[None, CLIENT_SECRET], ids=["no-secret", "secret"])
+def secret(request: pytest.FixtureRequest) -> str | None:
+    """The stubbed app client's secret, or None for an app client without one."""
+    value: str | None = request.param
+    return value
+
+
+@pytest.fixture
+def talk(admin: bool, secret: str | None) -> Conversation:
+    """An empty service conversation for this API and app client, to script."""
+    return Conversation(admin=admin, secret=secret)
+
+
+@pytest.fixture
+def play(player: Player, mode: Mode) -> Play:
+    """Plays a conversation with the core alone or a stubbed client, by handlers or resume."""
+    return Play(player, mode)

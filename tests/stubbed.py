@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import hmac
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-import attrs
 from aiobotocore.session import AioSession
 from aiobotocore.stub import AioStubber
 
@@ -31,17 +31,16 @@ __all__ = [
     "CLIENT_SECRET",
     "POOL_ID",
     "TOKENS",
-    "Script",
     "challenge_response",
     "initiate_method",
     "initiate_params",
+    "local_client",
     "password_flow",
     "respond_method",
     "respond_params",
     "secret_hash",
     "session",
     "stubbed_client",
-    "stubbed_script",
     "tokens_response",
 ]
 
@@ -98,7 +97,7 @@ def initiate_params(
     admin: bool,
     secret: str | None,
     flow: str,
-    auth_parameters: Mapping[str, str],
+    auth_parameters: Mapping[str, Any],
     client_metadata: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The exact (Admin)InitiateAuth request; SECRET_HASH from its USERNAME."""
@@ -117,14 +116,16 @@ def respond_params(
     secret: str | None,
     challenge: str,
     username: str,
-    session: str,
-    answers: Mapping[str, str],
+    session: str | None,
+    answers: Mapping[str, Any],
     client_metadata: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The exact (Admin)RespondToAuthChallenge request.
 
     ``answers`` are the challenge's own keys; USERNAME and SECRET_HASH (from
-    that USERNAME) are added here, as the service requires.
+    that USERNAME) are added here, as the service requires. ``session`` is
+    None for an answer to a challenge that came without one (real Cognito's
+    PASSWORD_VERIFIER).
     """
     responses = dict(answers)
     responses["USERNAME"] = username
@@ -133,23 +134,25 @@ def respond_params(
     params = _common(admin, client_metadata)
     params["ChallengeName"] = challenge
     params["ChallengeResponses"] = responses
-    params["Session"] = session
+    if session is not None:
+        params["Session"] = session
     return params
 
 
 def challenge_response(
     name: str,
-    session: str,
+    session: str | None,
     parameters: Mapping[str, str] | None = None,
     *,
     available: list[str] | None = None,
 ) -> dict[str, Any]:
-    """A service response that asks for challenge ``name``."""
+    """A service response that asks for challenge ``name`` (on ``session``, if not None)."""
     response: dict[str, Any] = {
         "ChallengeName": name,
-        "Session": session,
         "ChallengeParameters": dict(parameters or {}),
     }
+    if session is not None:
+        response["Session"] = session
     if available is not None:
         response["AvailableChallenges"] = list(available)
     return response
@@ -160,6 +163,28 @@ def tokens_response(**overrides: Any) -> dict[str, Any]:
     return {"AuthenticationResult": {**TOKENS, **overrides}, "ChallengeParameters": {}}
 
 
+def local_client(
+    session: Any, endpoint_url: str, config: Any
+) -> contextlib.AbstractAsyncContextManager[Any]:
+    """An aiobotocore cognito-idp client on ``endpoint_url`` with test credentials."""
+    client: contextlib.AbstractAsyncContextManager[Any] = session.create_client(
+        "cognito-idp",
+        region_name="us-east-1",
+        endpoint_url=endpoint_url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=config,
+    )
+    return client
+
+
+@functools.cache
+def _aio_session() -> AioSession:
+    # One session for every stubbed client: it caches the parsed service
+    # model, which is most of the time a new client takes to make.
+    return AioSession()
+
+
 @contextlib.asynccontextmanager
 async def stubbed_client(
     *, admin: bool = True, secret: str | None = None, **options: Any
@@ -168,14 +193,8 @@ async def stubbed_client(
 
     On a clean exit every scripted response must have been used.
     """
-    session = AioSession()
-    async with session.create_client(
-        "cognito-idp",
-        region_name="us-east-1",
-        endpoint_url="https://cognito-idp.stubbed.invalid",
-        config=safe_aio_config(),
-        aws_access_key_id="AKIASTUBBEDEXAMPLE00",
-        aws_secret_access_key="stubbed-secret-access-key",
+    async with local_client(
+        _aio_session(), "https://cognito-idp.stubbed.invalid", safe_aio_config()
     ) as idp:
         stubber = AioStubber(idp)
         stubber.activate()
@@ -192,118 +211,3 @@ async def stubbed_client(
             stubber.assert_no_pending_responses()
         finally:
             stubber.deactivate()
-
-
-@attrs.define
-class Script:
-    """Queues the service's side of one sign-in, each call with its exact request."""
-
-    stubber: AioStubber
-    admin: bool
-    secret: str | None = None
-    #: ClientMetadata that every InitiateAuth / RespondToAuthChallenge must carry.
-    client_metadata: Mapping[str, str] | None = None
-
-    @property
-    def password_flow(self) -> str:
-        """ADMIN_USER_PASSWORD_AUTH or USER_PASSWORD_AUTH, to match ``admin``."""
-        return password_flow(self.admin)
-
-    def initiate(
-        self,
-        response: Mapping[str, Any],
-        *,
-        username: str,
-        flow: str | None = None,
-        **auth_parameters: str,
-    ) -> None:
-        """Expect (Admin)InitiateAuth for ``username``; answer with ``response``."""
-        self.stubber.add_response(
-            initiate_method(self.admin),
-            dict(response),
-            self.initiate_params(username=username, flow=flow, **auth_parameters),
-        )
-
-    def initiate_error(
-        self, code: str, message: str, *, username: str, flow: str | None = None, **auth: str
-    ) -> None:
-        """Expect (Admin)InitiateAuth; fail it with the service error ``code``."""
-        self.stubber.add_client_error(
-            initiate_method(self.admin),
-            service_error_code=code,
-            service_message=message,
-            expected_params=self.initiate_params(username=username, flow=flow, **auth),
-        )
-
-    def respond(
-        self,
-        challenge: str,
-        answers: Mapping[str, str],
-        response: Mapping[str, Any],
-        *,
-        username: str,
-        session: str,
-    ) -> None:
-        """Expect (Admin)RespondToAuthChallenge answering ``challenge`` with ``answers``."""
-        self.stubber.add_response(
-            respond_method(self.admin),
-            dict(response),
-            self.respond_params(challenge, answers, username=username, session=session),
-        )
-
-    def respond_error(
-        self,
-        challenge: str,
-        answers: Mapping[str, str],
-        code: str,
-        message: str,
-        *,
-        username: str,
-        session: str,
-    ) -> None:
-        """Expect (Admin)RespondToAuthChallenge; fail it with the service error ``code``."""
-        self.stubber.add_client_error(
-            respond_method(self.admin),
-            service_error_code=code,
-            service_message=message,
-            expected_params=self.respond_params(
-                challenge, answers, username=username, session=session
-            ),
-        )
-
-    def initiate_params(
-        self, *, username: str, flow: str | None = None, **auth_parameters: str
-    ) -> dict[str, Any]:
-        return initiate_params(
-            admin=self.admin,
-            secret=self.secret,
-            flow=flow or password_flow(self.admin),
-            auth_parameters={"USERNAME": username, **auth_parameters},
-            client_metadata=self.client_metadata,
-        )
-
-    def respond_params(
-        self, challenge: str, answers: Mapping[str, str], *, username: str, session: str
-    ) -> dict[str, Any]:
-        return respond_params(
-            admin=self.admin,
-            secret=self.secret,
-            challenge=challenge,
-            username=username,
-            session=session,
-            answers=answers,
-            client_metadata=self.client_metadata,
-        )
-
-
-@contextlib.asynccontextmanager
-async def stubbed_script(
-    *,
-    admin: bool = True,
-    secret: str | None = None,
-    client_metadata: Mapping[str, str] | None = None,
-    **options: Any,
-) -> AsyncIterator[tuple[CognitoAuthClient, Script]]:
-    """``stubbed_client`` plus a ``Script`` that knows the same admin/secret/metadata."""
-    async with stubbed_client(admin=admin, secret=secret, **options) as (auth, stubber):
-        yield auth, Script(stubber, admin, secret, client_metadata)

@@ -1,27 +1,31 @@
-"""Every challenge moto cannot issue, against a stubbed service that checks each request.
+"""Every challenge moto cannot issue, as service conversations that check each request.
 
-Each scripted call carries ``expected_params`` (see ``stubbed.py``): the Session
-of the previous response, USERNAME, SECRET_HASH computed from that USERNAME,
-ClientMetadata where given and the answer keys. Every test runs on the admin
-and the public API, with and without a client secret.
+Each conversation (see ``conversations.py``) is written once and played by the
+core alone and by a stubbed client, answered by handlers and by start() /
+resume() across a JSON round trip, on the admin and the public API, with and
+without a client secret. Every request must carry the Session of the previous
+response, USERNAME, SECRET_HASH from that USERNAME, ClientMetadata where given
+and the answer keys.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import pytest
+from botocore.stub import ANY
+from conversations import Conversation, Mode, Play, Same, answer_with, assert_signed_in
+from stubbed import challenge_response, session, tokens_response
 
 from cognito_flow import (
-    AuthenticationResult,
-    AuthFlow,
     Challenge,
-    ChallengeContext,
-    ChallengeName,
     CodeMismatchError,
     Handler,
-    HandlerRegistry,
+    NotAuthorizedError,
+    ServiceError,
+    UserNotFoundError,
 )
 from cognito_flow.handlers import (
     custom_challenge,
@@ -35,19 +39,17 @@ from cognito_flow.handlers import (
     software_token_mfa,
     web_authn,
 )
-from tests.stubbed import (
-    CLIENT_SECRET,
-    TOKENS,
-    challenge_response,
-    session,
-    stubbed_script,
-    tokens_response,
-)
 
 USER = "alice"
-PASSWORD = "Corr3ct-Horse-Battery!"
-META = {"tenant": "acme", "source": "tests"}
+#: A name the user types (an alias) and the canonical one the service answers with.
+ALIAS = "alice@example.com"
 UUID = "8f3b1c2e-5d4a-4e6f-9a7b-0c1d2e3f4a5b"
+PASSWORD = "Corr3ct-Horse-Battery!"
+NEW_PASSWORD = "N3w-Passw0rd-For-Alice!"
+META = {"tenant": "acme", "source": "tests"}
+SECRET_CODE = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+EMAILED = {"CODE_DELIVERY_DELIVERY_MEDIUM": "EMAIL", "CODE_DELIVERY_DESTINATION": "a***@e***"}
+TEXTED = {"CODE_DELIVERY_DELIVERY_MEDIUM": "SMS", "CODE_DELIVERY_DESTINATION": "+*******1234"}
 CREDENTIAL_REQUEST_OPTIONS = json.dumps(
     {
         "challenge": "c3R1YmJlZC13ZWJhdXRobi1jaGFsbGVuZ2U",
@@ -73,1225 +75,685 @@ CREDENTIAL = json.dumps(
 )
 
 
-@pytest.fixture(params=[True, False], ids=["admin", "public"])
-def admin(request: pytest.FixtureRequest) -> bool:
-    return bool(request.param)
+async def browser(options: str, challenge: Challenge) -> str:
+    """The browser's navigator.credentials.get(), for the web_authn handler."""
+    assert options == CREDENTIAL_REQUEST_OPTIONS
+    return CREDENTIAL
 
 
-@pytest.fixture(params=[None, CLIENT_SECRET], ids=["no-secret", "secret"])
-def secret(request: pytest.FixtureRequest) -> str | None:
-    value: str | None = request.param
-    return value
+def delivery(challenge: Challenge) -> dict[str, str | None]:
+    """Where the challenge says the code went, as the service put it."""
+    return {
+        "CODE_DELIVERY_DELIVERY_MEDIUM": challenge.delivery_medium,
+        "CODE_DELIVERY_DESTINATION": challenge.destination,
+    }
 
 
-def returns(value: str, seen: list[Challenge]) -> Callable[[Challenge], Awaitable[str]]:
-    """An async callback for the built-in handler factories that records its challenge."""
-
-    async def callback(challenge: Challenge) -> str:
-        seen.append(challenge)
-        return value
-
-    return callback
-
-
-def assert_tokens(result: object) -> None:
-    assert isinstance(result, AuthenticationResult)
-    assert result.access_token == TOKENS["AccessToken"]
-    assert result.refresh_token == TOKENS["RefreshToken"]
-    assert result.expires_in == 3600
-
-
-def round_trip(step: object) -> Challenge:
-    """What a web backend does between two requests: keep the challenge as JSON, read it back."""
-    assert isinstance(step, Challenge)
-    restored = Challenge.from_dict(json.loads(json.dumps(step.to_dict())))
-    assert restored == step
-    assert restored.session == step.session
-    return restored
-
-
-# -- SELECT_MFA_TYPE -----------------------------------------------------------
-
-
-async def test_select_mfa_type_then_software_token_mfa(admin: bool, secret: str | None) -> None:
-    """SELECT_MFA_TYPE answered with SOFTWARE_TOKEN_MFA leads to the TOTP code in the same flow."""
-    async with stubbed_script(admin=admin, secret=secret, client_metadata=META) as (auth, svc):
-        svc.initiate(
-            challenge_response(
-                "SELECT_MFA_TYPE",
-                session(1),
-                {"MFAS_CAN_CHOOSE": '["SMS_MFA","SOFTWARE_TOKEN_MFA"]', "USER_ID_FOR_SRP": USER},
-            ),
-            username=USER,
-            PASSWORD=PASSWORD,
-        )
-        svc.respond(
-            "SELECT_MFA_TYPE",
-            {"ANSWER": "SOFTWARE_TOKEN_MFA"},
-            challenge_response("SOFTWARE_TOKEN_MFA", session(2), {"USER_ID_FOR_SRP": USER}),
-            username=USER,
-            session=session(1),
-        )
-        svc.respond(
-            "SOFTWARE_TOKEN_MFA",
-            {"SOFTWARE_TOKEN_MFA_CODE": "123456"},
-            tokens_response(),
-            username=USER,
-            session=session(2),
-        )
-        seen: list[Challenge] = []
-        registry = HandlerRegistry()
-        registry.register(ChallengeName.SELECT_MFA_TYPE, select_mfa_type())
-        registry.register(
-            ChallengeName.SOFTWARE_TOKEN_MFA, software_token_mfa(returns("123456", seen))
-        )
-
-        result = await auth.authenticate(
-            USER, PASSWORD, handlers=registry, flow=svc.password_flow, client_metadata=META
-        )
-
-    assert_tokens(result)
-    assert [c.name for c in seen] == ["SOFTWARE_TOKEN_MFA"]
-    assert seen[0].session == session(2)
-
-
-async def test_select_mfa_type_then_email_otp(admin: bool, secret: str | None) -> None:
-    """SELECT_MFA_TYPE answered with EMAIL_OTP leads to an emailed code with its delivery details."""
-    async with stubbed_script(admin=admin, secret=secret, client_metadata=META) as (auth, svc):
-        svc.initiate(
-            challenge_response(
-                "SELECT_MFA_TYPE",
-                session(1),
-                {"MFAS_CAN_CHOOSE": '["SMS_MFA","SOFTWARE_TOKEN_MFA","EMAIL_OTP"]'},
-            ),
-            username=USER,
-            PASSWORD=PASSWORD,
-        )
-        svc.respond(
-            "SELECT_MFA_TYPE",
-            {"ANSWER": "EMAIL_OTP"},
-            challenge_response(
-                "EMAIL_OTP",
-                session(2),
-                {
-                    "CODE_DELIVERY_DELIVERY_MEDIUM": "EMAIL",
-                    "CODE_DELIVERY_DESTINATION": "a***@e***",
-                },
-            ),
-            username=USER,
-            session=session(1),
-        )
-        svc.respond(
-            "EMAIL_OTP",
-            {"EMAIL_OTP_CODE": "24681357"},
-            tokens_response(),
-            username=USER,
-            session=session(2),
-        )
-        seen: list[Challenge] = []
-        handlers = {
-            "SELECT_MFA_TYPE": select_mfa_type(prefer=["EMAIL_OTP"]),
-            "EMAIL_OTP": email_otp(returns("24681357", seen)),
-        }
-
-        result = await auth.authenticate(
-            USER, PASSWORD, handlers=handlers, flow=svc.password_flow, client_metadata=META
-        )
-
-    assert_tokens(result)
-    assert seen[0].delivery_medium == "EMAIL"
-    assert seen[0].destination == "a***@e***"
-
-
-async def test_select_mfa_type_then_sms_mfa(admin: bool, secret: str | None) -> None:
-    """A SELECT_MFA_TYPE callback sees MFAS_CAN_CHOOSE parsed; choosing SMS_MFA leads to the SMS code."""
-    choices: list[tuple[str, ...]] = []
-
-    async def choose(challenge: Challenge) -> str:
-        choices.append(challenge.mfas_can_choose)
-        return "SMS_MFA"
-
-    async with stubbed_script(admin=admin, secret=secret) as (auth, svc):
-        svc.initiate(
-            challenge_response(
-                "SELECT_MFA_TYPE",
-                session(1),
-                {"MFAS_CAN_CHOOSE": '["SMS_MFA","SOFTWARE_TOKEN_MFA"]'},
-            ),
-            username=USER,
-            PASSWORD=PASSWORD,
-        )
-        svc.respond(
-            "SELECT_MFA_TYPE",
-            {"ANSWER": "SMS_MFA"},
-            challenge_response(
-                "SMS_MFA",
-                session(2),
-                {
-                    "CODE_DELIVERY_DELIVERY_MEDIUM": "SMS",
-                    "CODE_DELIVERY_DESTINATION": "+*******1234",
-                },
-            ),
-            username=USER,
-            session=session(1),
-        )
-        svc.respond(
-            "SMS_MFA",
-            {"SMS_MFA_CODE": "654321"},
-            tokens_response(),
-            username=USER,
-            session=session(2),
-        )
-        seen: list[Challenge] = []
-        handlers = {
-            "SELECT_MFA_TYPE": select_mfa_type(prefer=choose),
-            "SMS_MFA": sms_mfa(returns("654321", seen)),
-        }
-
-        result = await auth.authenticate(USER, PASSWORD, handlers=handlers, flow=svc.password_flow)
-
-    assert_tokens(result)
-    assert choices == [("SMS_MFA", "SOFTWARE_TOKEN_MFA")]
-    assert seen[0].delivery_medium == "SMS"
-    assert seen[0].destination == "+*******1234"
-
-
-# -- EMAIL_OTP and SMS_OTP ---------------------------------------------------------
-
-
-async def test_email_otp_as_mfa_after_password(admin: bool, secret: str | None) -> None:
-    """EMAIL_OTP after the password is answered with EMAIL_OTP_CODE on the Session it came with."""
-    async with stubbed_script(admin=admin, secret=secret, client_metadata=META) as (auth, svc):
-        svc.initiate(
-            challenge_response(
-                "EMAIL_OTP",
-                session(1),
-                {
-                    "CODE_DELIVERY_DELIVERY_MEDIUM": "EMAIL",
-                    "CODE_DELIVERY_DESTINATION": "a***@e***",
-                    "USERNAME": USER,
-                },
-            ),
-            username=USER,
-            PASSWORD=PASSWORD,
-        )
-        svc.respond(
-            "EMAIL_OTP",
-            {"EMAIL_OTP_CODE": "11223344"},
-            tokens_response(),
-            username=USER,
-            session=session(1),
-        )
-        seen: list[Challenge] = []
-
-        result = await auth.authenticate(
-            USER,
-            PASSWORD,
-            flow=svc.password_flow,
-            handlers={"EMAIL_OTP": email_otp(returns("11223344", seen))},
-            client_metadata=META,
-        )
-
-    assert_tokens(result)
-    assert (seen[0].delivery_medium, seen[0].destination) == ("EMAIL", "a***@e***")
+#: A code challenge: (its name, its parameters, the answers, the built-in handler giving them).
+Code = tuple[str, dict[str, str], dict[str, str], Handler]
+#: MFA after the password.
+EMAIL_MFA: Code = (
+    "EMAIL_OTP",
+    EMAILED,
+    {"EMAIL_OTP_CODE": "24681357"},
+    email_otp(answer_with("24681357")),
+)
+SMS_MFA: Code = ("SMS_MFA", TEXTED, {"SMS_MFA_CODE": "654321"}, sms_mfa(answer_with("654321")))
+TOTP: Code = (
+    "SOFTWARE_TOKEN_MFA",
+    {},
+    {"SOFTWARE_TOKEN_MFA_CODE": "123456"},
+    software_token_mfa(answer_with("123456")),
+)
+MFA_CODES = [EMAIL_MFA, SMS_MFA, TOTP]
+#: USER_AUTH with no password.
+PASSWORDLESS: list[Code] = [
+    (
+        "SMS_OTP",
+        {**TEXTED, "CODE_DELIVERY_DESTINATION": "+*******9876"},
+        {"SMS_OTP_CODE": "97531"},
+        sms_otp(answer_with("97531")),
+    ),
+    ("EMAIL_OTP", EMAILED, {"EMAIL_OTP_CODE": "31415926"}, email_otp(answer_with("31415926"))),
+    (
+        "WEB_AUTHN",
+        {"CREDENTIAL_REQUEST_OPTIONS": CREDENTIAL_REQUEST_OPTIONS},
+        {"CREDENTIAL": CREDENTIAL},
+        web_authn(browser),
+    ),
+]
 
 
 @pytest.mark.parametrize(
-    ("name", "key", "factory", "medium", "destination"),
-    [
-        ("SMS_OTP", "SMS_OTP_CODE", sms_otp, "SMS", "+*******9876"),
-        ("EMAIL_OTP", "EMAIL_OTP_CODE", email_otp, "EMAIL", "a***@e***"),
-    ],
+    ("code", "opening"),
+    [(code, {"PASSWORD": PASSWORD}) for code in MFA_CODES]
+    + [(code, {"PREFERRED_CHALLENGE": code[0]}) for code in PASSWORDLESS]
+    # A PASSWORD preference can still be followed by MFA.
+    + [(TOTP, {"PREFERRED_CHALLENGE": "PASSWORD", "PASSWORD": PASSWORD})],
+    ids=[f"{code[0]}-after-password" for code in MFA_CODES]
+    + [f"{code[0]}-preferred" for code in PASSWORDLESS]
+    + ["SOFTWARE_TOKEN_MFA-after-preferred-password"],
 )
-async def test_passwordless_user_auth_with_preferred_otp(
-    admin: bool,
-    secret: str | None,
-    name: str,
-    key: str,
-    factory: Callable[[Callable[[Challenge], Awaitable[str]]], Handler],
-    medium: str,
-    destination: str,
+async def test_one_challenge_then_tokens(
+    talk: Conversation, play: Play, code: Code, opening: dict[str, str]
 ) -> None:
-    """USER_AUTH with PREFERRED_CHALLENGE SMS_OTP / EMAIL_OTP signs in with a code and no password."""
-    async with stubbed_script(admin=admin, secret=secret, client_metadata=META) as (auth, svc):
-        svc.initiate(
-            challenge_response(
-                name,
-                session(1),
-                {"CODE_DELIVERY_DELIVERY_MEDIUM": medium, "CODE_DELIVERY_DESTINATION": destination},
-            ),
-            username=USER,
-            flow="USER_AUTH",
-            PREFERRED_CHALLENGE=name,
-        )
-        svc.respond(name, {key: "97531"}, tokens_response(), username=USER, session=session(1))
-        seen: list[Challenge] = []
+    """An MFA code after the password, or USER_AUTH's preferred SMS_OTP / EMAIL_OTP / WEB_AUTHN with no password.
 
-        result = await auth.authenticate(
-            USER,
-            handlers={name: factory(returns("97531", seen))},
-            flow=AuthFlow.USER_AUTH,
-            preferred_challenge=name,
-            client_metadata=META,
-        )
+    The answer goes for the canonical name the service gave, on the challenge's Session.
+    """
+    name, parameters, answers, handler = code
+    flow = "USER_AUTH" if "PREFERRED_CHALLENGE" in opening else None
+    talk.client_metadata = META
+    talk.initiate(
+        challenge_response(name, session(1), {**parameters, "USERNAME": UUID}),
+        username=ALIAS,
+        flow=flow,
+        auth=opening,
+    )
+    talk.respond(name, answers, tokens_response(), username=UUID, session=session(1))
 
-    assert_tokens(result)
-    assert (seen[0].name, seen[0].delivery_medium, seen[0].destination) == (
-        name,
-        medium,
-        destination,
+    outcome = await play(
+        talk,
+        ALIAS,
+        opening.get("PASSWORD"),
+        answers=[answers],
+        handlers={name: handler},
+        flow=flow,
+        preferred_challenge=opening.get("PREFERRED_CHALLENGE"),
     )
 
-
-async def test_passwordless_otp_through_start_and_resume(admin: bool, secret: str | None) -> None:
-    """A web backend stops at SMS_OTP, shows where the code went, and resumes with the code."""
-    async with stubbed_script(admin=admin, secret=secret) as (auth, svc):
-        svc.initiate(
-            challenge_response(
-                "SMS_OTP",
-                session(1),
-                {
-                    "CODE_DELIVERY_DELIVERY_MEDIUM": "SMS",
-                    "CODE_DELIVERY_DESTINATION": "+*******9876",
-                },
-            ),
-            username=USER,
-            flow="USER_AUTH",
-            PREFERRED_CHALLENGE="SMS_OTP",
-        )
-        svc.respond(
-            "SMS_OTP",
-            {"SMS_OTP_CODE": "8642"},
-            tokens_response(),
-            username=USER,
-            session=session(1),
-        )
-
-        step = await auth.start(USER, flow="USER_AUTH", preferred_challenge="SMS_OTP")
-        assert isinstance(step, Challenge)
-        assert step.name == "SMS_OTP"
-        assert step.destination == "+*******9876"
-        result = await auth.resume(step, {"SMS_OTP_CODE": "8642"})
-
-    assert_tokens(result)
+    assert_signed_in(outcome)
+    [asked] = outcome.challenges
+    assert (asked.name, asked.session, asked.username) == (name, session(1), UUID)
+    assert dict(asked.parameters) == {**parameters, "USERNAME": UUID}
+    assert {k: v for k, v in delivery(asked).items() if v is not None} == {
+        k: v for k, v in parameters.items() if k.startswith("CODE_DELIVERY")
+    }
+    assert asked.credential_request_options == parameters.get("CREDENTIAL_REQUEST_OPTIONS")
 
 
-# -- CUSTOM_AUTH -----------------------------------------------------------------------
+# -- a choice first: SELECT_MFA_TYPE or SELECT_CHALLENGE -------------------------------
+
+MFAS = ["SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP"]
+AVAILABLE = ["PASSWORD", "PASSWORD_SRP", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"]
 
 
-async def test_custom_auth_three_rounds(admin: bool, secret: str | None) -> None:
-    """CUSTOM_CHALLENGE over three rounds: parameters reach the handler untouched, ANSWER goes back."""
-    rounds = [
-        {"question": "What is 2 + 2?", "round": "1", "USERNAME": USER},
-        {"question": "Capital of France?", "hint": '{"letters": 5}', "USERNAME": USER},
-        {"captchaUrl": "https://example.com/c?id=3&x=%20", "empty": "", "USERNAME": USER},
-    ]
-    answers = ["4", "Paris", "xK9 q"]
-    async with stubbed_script(admin=admin, secret=secret, client_metadata=META) as (auth, svc):
-        svc.initiate(
-            challenge_response("CUSTOM_CHALLENGE", session(1), rounds[0]),
-            username=USER,
-            flow="CUSTOM_AUTH",
-        )
-        for i in range(3):
-            following = (
-                challenge_response("CUSTOM_CHALLENGE", session(i + 2), rounds[i + 1])
-                if i < 2
-                else tokens_response()
-            )
-            svc.respond(
-                "CUSTOM_CHALLENGE",
-                {"ANSWER": answers[i]},
-                following,
-                username=USER,
-                session=session(i + 1),
-            )
-
-        received: list[dict[str, str]] = []
-        contexts: list[tuple[int, Mapping[str, str] | None]] = []
-
-        async def custom(challenge: Challenge, context: ChallengeContext) -> Mapping[str, str]:
-            received.append(dict(challenge.parameters))
-            contexts.append((context.round, context.client_metadata))
-            return {"ANSWER": answers[len(received) - 1]}
-
-        result = await auth.authenticate(
-            USER, handlers={"CUSTOM_CHALLENGE": custom}, flow="CUSTOM_AUTH", client_metadata=META
-        )
-
-    assert_tokens(result)
-    assert received == rounds
-    assert contexts == [(1, META), (2, META), (3, META)]
+async def choose_sms(challenge: Challenge) -> str:
+    """A SELECT_MFA_TYPE callback: it sees MFAS_CAN_CHOOSE parsed."""
+    assert challenge.mfas_can_choose == tuple(MFAS)
+    return "SMS_MFA"
 
 
-async def test_custom_challenge_factory_answers_every_round(
-    admin: bool, secret: str | None
+#: SELECT_MFA_TYPE after the password: each factor with a handler choosing it.
+MFA_CHOICES = [
+    (EMAIL_MFA, select_mfa_type(prefer=["EMAIL_OTP"])),
+    (SMS_MFA, select_mfa_type(prefer=choose_sms)),
+    (TOTP, select_mfa_type()),  # its default order puts the app first
+]
+
+
+@pytest.mark.parametrize(
+    ("choice", "code", "chooser"),
+    [("SELECT_MFA_TYPE", code, chooser) for code, chooser in MFA_CHOICES]
+    + [("SELECT_CHALLENGE", code, select_challenge(prefer=[code[0]])) for code in PASSWORDLESS],
+    ids=[f"SELECT_MFA_TYPE-{code[0]}" for code, _ in MFA_CHOICES]
+    + [f"SELECT_CHALLENGE-{code[0]}" for code in PASSWORDLESS],
+)
+async def test_a_choice_then_the_chosen_challenge(
+    talk: Conversation, play: Play, choice: str, code: Code, chooser: Handler
 ) -> None:
-    """The custom_challenge() factory is asked once per round with that round's challenge."""
-    async with stubbed_script(admin=admin, secret=secret) as (auth, svc):
-        svc.initiate(
-            challenge_response("CUSTOM_CHALLENGE", session(1), {"n": "1"}),
-            username=USER,
-            flow="CUSTOM_AUTH",
-        )
-        svc.respond(
-            "CUSTOM_CHALLENGE",
-            {"ANSWER": "answer-1"},
-            challenge_response("CUSTOM_CHALLENGE", session(2), {"n": "2"}),
-            username=USER,
-            session=session(1),
-        )
-        svc.respond(
-            "CUSTOM_CHALLENGE",
-            {"ANSWER": "answer-2"},
-            tokens_response(),
-            username=USER,
-            session=session(2),
-        )
+    """SELECT_MFA_TYPE (after the password) or SELECT_CHALLENGE (USER_AUTH): the chosen challenge follows on the next Session."""
+    name, parameters, answers, handler = code
+    talk.client_metadata = META
+    if choice == "SELECT_MFA_TYPE":
+        first = {"MFAS_CAN_CHOOSE": json.dumps(MFAS), "USER_ID_FOR_SRP": UUID}
+        password, flow, available = PASSWORD, None, None
+    else:
+        first, password, flow, available = {"USERNAME": UUID}, None, "USER_AUTH", AVAILABLE
+    opening = {"PASSWORD": password} if password else {}
+    talk.initiate(
+        challenge_response(choice, session(1), first, available=available),
+        username=ALIAS,
+        flow=flow,
+        auth=opening,
+    )
+    talk.respond(
+        choice,
+        {"ANSWER": name},
+        challenge_response(name, session(2), parameters),
+        username=UUID,
+        session=session(1),
+    )
+    talk.respond(name, answers, tokens_response(), username=UUID, session=session(2))
 
-        async def callback(challenge: Challenge) -> str:
-            return f"answer-{challenge.parameters['n']}"
+    outcome = await play(
+        talk,
+        ALIAS,
+        password,
+        answers=[{"ANSWER": name}, answers],
+        handlers={choice: chooser, name: handler},
+        flow=flow,
+    )
 
-        result = await auth.authenticate(
-            USER, handlers={"CUSTOM_CHALLENGE": custom_challenge(callback)}, flow="CUSTOM_AUTH"
-        )
-
-    assert_tokens(result)
-
-
-# -- SELECT_CHALLENGE (choice-based sign-in) ---------------------------------------------
-
-AVAILABLE = ["PASSWORD", "PASSWORD_SRP", "EMAIL_OTP", "WEB_AUTHN"]
-
-
-async def test_select_challenge_exposes_available_challenges(
-    admin: bool, secret: str | None
-) -> None:
-    """USER_AUTH without a preference stops at SELECT_CHALLENGE with AvailableChallenges on it."""
-    async with stubbed_script(admin=admin, secret=secret, client_metadata=META) as (auth, svc):
-        svc.initiate(
-            challenge_response("SELECT_CHALLENGE", session(1), {}, available=AVAILABLE),
-            username=USER,
-            flow="USER_AUTH",
-        )
-        svc.respond(
-            "SELECT_CHALLENGE",
-            {"ANSWER": "PASSWORD", "PASSWORD": PASSWORD},
-            tokens_response(),
-            username=USER,
-            session=session(1),
-        )
-
-        step = await auth.start(USER, flow=AuthFlow.USER_AUTH, client_metadata=META)
-        assert isinstance(step, Challenge)
-        assert step.name == "SELECT_CHALLENGE"
-        assert step.available_challenges == tuple(AVAILABLE)
-        restored = Challenge.from_dict(json.loads(json.dumps(step.to_dict())))
-        assert restored.available_challenges == tuple(AVAILABLE)
-        result = await auth.resume(
-            restored, {"ANSWER": "PASSWORD", "PASSWORD": PASSWORD}, client_metadata=META
-        )
-
-    assert_tokens(result)
+    assert_signed_in(outcome)
+    select, chosen = outcome.challenges
+    assert (select.name, select.session, select.username) == (choice, session(1), UUID)
+    if choice == "SELECT_MFA_TYPE":
+        assert (select.mfas_can_choose, select.available_challenges) == (tuple(MFAS), ())
+    else:
+        assert (select.mfas_can_choose, select.available_challenges) == ((), tuple(AVAILABLE))
+    assert (chosen.name, chosen.session, chosen.username) == (name, session(2), UUID)
+    assert dict(chosen.parameters) == parameters
 
 
-async def test_select_challenge_password_is_added_by_the_core(
-    admin: bool, secret: str | None
-) -> None:
-    """Choosing PASSWORD sends the password given to start(), which the handler never saw."""
-    async with stubbed_script(admin=admin, secret=secret, client_metadata=META) as (auth, svc):
-        svc.initiate(
-            challenge_response("SELECT_CHALLENGE", session(1), {}, available=AVAILABLE),
-            username=USER,
-            flow="USER_AUTH",
-        )
-        svc.respond(
-            "SELECT_CHALLENGE",
-            {"ANSWER": "PASSWORD", "PASSWORD": PASSWORD},
-            tokens_response(),
-            username=USER,
-            session=session(1),
-        )
-        seen: list[Challenge] = []
-
-        async def choose(challenge: Challenge) -> str:
-            seen.append(challenge)
-            return "PASSWORD"
-
-        result = await auth.authenticate(
-            USER,
-            PASSWORD,
-            handlers={"SELECT_CHALLENGE": select_challenge(prefer=choose)},
-            flow="USER_AUTH",
-            client_metadata=META,
-        )
-
-    assert_tokens(result)
-    assert seen[0].available_challenges == tuple(AVAILABLE)
-    assert PASSWORD not in json.dumps(seen[0].to_dict())
+# -- USER_AUTH: choosing PASSWORD, or preferring it ------------------------------------
 
 
-async def test_select_challenge_email_otp(admin: bool, secret: str | None) -> None:
-    """Choosing EMAIL_OTP makes the service send a code, asked for in an EMAIL_OTP challenge."""
-    async with stubbed_script(admin=admin, secret=secret, client_metadata=META) as (auth, svc):
-        svc.initiate(
-            challenge_response(
-                "SELECT_CHALLENGE", session(1), {}, available=["EMAIL_OTP", "WEB_AUTHN"]
-            ),
-            username=USER,
-            flow="USER_AUTH",
-        )
-        svc.respond(
-            "SELECT_CHALLENGE",
-            {"ANSWER": "EMAIL_OTP"},
-            challenge_response(
-                "EMAIL_OTP",
-                session(2),
-                {
-                    "CODE_DELIVERY_DELIVERY_MEDIUM": "EMAIL",
-                    "CODE_DELIVERY_DESTINATION": "a***@e***",
-                },
-            ),
-            username=USER,
-            session=session(1),
-        )
-        svc.respond(
-            "EMAIL_OTP",
-            {"EMAIL_OTP_CODE": "13572468"},
-            tokens_response(),
-            username=USER,
-            session=session(2),
-        )
-        seen: list[Challenge] = []
-        registry = HandlerRegistry(
-            handlers={
-                "SELECT_CHALLENGE": select_challenge(),
-                "EMAIL_OTP": email_otp(returns("13572468", seen)),
-            }
-        )
-
-        result = await auth.authenticate(
-            USER, handlers=registry, flow="USER_AUTH", client_metadata=META
-        )
-
-    assert_tokens(result)
-    assert seen[0].destination == "a***@e***"
+async def choose_password(challenge: Challenge) -> str:
+    """A SELECT_CHALLENGE callback: the challenge it sees holds no password."""
+    assert PASSWORD not in json.dumps(challenge.to_dict())
+    return "PASSWORD"
 
 
-async def test_select_challenge_web_authn_through_handlers(admin: bool, secret: str | None) -> None:
-    """Choosing WEB_AUTHN leads to WEB_AUTHN; its options reach the handler, the CREDENTIAL goes back."""
-    async with stubbed_script(admin=admin, secret=secret, client_metadata=META) as (auth, svc):
-        svc.initiate(
-            challenge_response("SELECT_CHALLENGE", session(1), {}, available=AVAILABLE),
-            username=USER,
-            flow="USER_AUTH",
-        )
-        svc.respond(
-            "SELECT_CHALLENGE",
-            {"ANSWER": "WEB_AUTHN"},
-            challenge_response(
-                "WEB_AUTHN", session(2), {"CREDENTIAL_REQUEST_OPTIONS": CREDENTIAL_REQUEST_OPTIONS}
-            ),
-            username=USER,
-            session=session(1),
-        )
-        svc.respond(
-            "WEB_AUTHN",
-            {"CREDENTIAL": CREDENTIAL},
-            tokens_response(),
-            username=USER,
-            session=session(2),
-        )
-        options_seen: list[str] = []
+async def test_select_challenge_password(talk: Conversation, play: Play, mode: Mode) -> None:
+    """Choosing PASSWORD sends the password: start()'s own (a handler never sees it), or resume()'s answer."""
+    available = ["PASSWORD", "PASSWORD_SRP", "EMAIL_OTP", "WEB_AUTHN"]
+    talk.client_metadata = META
+    talk.initiate(
+        challenge_response("SELECT_CHALLENGE", session(1), {}, available=available),
+        username=USER,
+        flow="USER_AUTH",
+    )
+    talk.respond(
+        "SELECT_CHALLENGE",
+        {"ANSWER": "PASSWORD", "PASSWORD": PASSWORD},
+        tokens_response(),
+        username=USER,
+        session=session(1),
+    )
+    # resume() has only the challenge: the caller adds the password (see its docstring).
+    answers = {"ANSWER": "PASSWORD"}
+    if mode == "resume":
+        answers["PASSWORD"] = PASSWORD
 
-        async def browser(options: str, challenge: Challenge) -> str:
-            options_seen.append(options)
-            return CREDENTIAL
+    outcome = await play(
+        talk,
+        USER,
+        PASSWORD,
+        answers=[answers],
+        handlers={"SELECT_CHALLENGE": select_challenge(prefer=choose_password)},
+        flow="USER_AUTH",
+    )
 
-        handlers = {
-            "SELECT_CHALLENGE": select_challenge(prefer=["WEB_AUTHN"]),
-            "WEB_AUTHN": web_authn(browser),
-        }
-        result = await auth.authenticate(
-            USER, handlers=handlers, flow="USER_AUTH", client_metadata=META
-        )
-
-    assert_tokens(result)
-    assert options_seen == [CREDENTIAL_REQUEST_OPTIONS]
-    assert json.loads(options_seen[0])["rpId"] == "example.com"
+    assert_signed_in(outcome)
+    [asked] = outcome.challenges
+    assert asked.available_challenges == tuple(available)
+    assert PASSWORD not in json.dumps(asked.to_dict())
 
 
-async def test_select_challenge_web_authn_through_start_and_resume(
-    admin: bool, secret: str | None
-) -> None:
-    """A backend gets WEB_AUTHN's options as data for the browser and resumes with its credential."""
-    async with stubbed_script(admin=admin, secret=secret) as (auth, svc):
-        svc.initiate(
-            challenge_response("SELECT_CHALLENGE", session(1), {}, available=AVAILABLE),
-            username=USER,
-            flow="USER_AUTH",
-        )
-        svc.respond(
-            "SELECT_CHALLENGE",
-            {"ANSWER": "WEB_AUTHN"},
-            challenge_response(
-                "WEB_AUTHN", session(2), {"CREDENTIAL_REQUEST_OPTIONS": CREDENTIAL_REQUEST_OPTIONS}
-            ),
-            username=USER,
-            session=session(1),
-        )
-        svc.respond(
-            "WEB_AUTHN",
-            {"CREDENTIAL": CREDENTIAL},
-            tokens_response(),
-            username=USER,
-            session=session(2),
-        )
-
-        step = await auth.start(
-            USER, flow="USER_AUTH", handlers={"SELECT_CHALLENGE": select_challenge(["WEB_AUTHN"])}
-        )
-        assert isinstance(step, Challenge)
-        assert step.name == "WEB_AUTHN"
-        assert step.credential_request_options == CREDENTIAL_REQUEST_OPTIONS
-        stored = json.dumps(step.to_dict())
-        result = await auth.resume(
-            Challenge.from_dict(json.loads(stored)), {"CREDENTIAL": CREDENTIAL}
-        )
-
-    assert_tokens(result)
-
-
-# -- USER_AUTH with a preferred challenge ------------------------------------------
-
-
-async def test_web_authn_as_preferred_challenge(admin: bool, secret: str | None) -> None:
-    """USER_AUTH preferring WEB_AUTHN goes straight to the passkey challenge."""
-    async with stubbed_script(admin=admin, secret=secret, client_metadata=META) as (auth, svc):
-        svc.initiate(
-            challenge_response(
-                "WEB_AUTHN", session(1), {"CREDENTIAL_REQUEST_OPTIONS": CREDENTIAL_REQUEST_OPTIONS}
-            ),
-            username=USER,
-            flow="USER_AUTH",
-            PREFERRED_CHALLENGE="WEB_AUTHN",
-        )
-        svc.respond(
-            "WEB_AUTHN",
-            {"CREDENTIAL": CREDENTIAL},
-            tokens_response(),
-            username=USER,
-            session=session(1),
-        )
-        options_seen: list[str] = []
-
-        async def browser(options: str, challenge: Challenge) -> str:
-            options_seen.append(options)
-            return CREDENTIAL
-
-        result = await auth.authenticate(
-            USER,
-            handlers={ChallengeName.WEB_AUTHN: web_authn(browser)},
-            flow=AuthFlow.USER_AUTH,
-            preferred_challenge=ChallengeName.WEB_AUTHN,
-            client_metadata=META,
-        )
-
-    assert_tokens(result)
-    assert options_seen == [CREDENTIAL_REQUEST_OPTIONS]
-
-
-async def test_password_as_preferred_challenge(admin: bool, secret: str | None) -> None:
+@pytest.mark.modes("handlers")  # no challenge: nothing to answer either way
+async def test_password_as_preferred_challenge(talk: Conversation, play: Play) -> None:
     """USER_AUTH preferring PASSWORD sends the password in AuthParameters."""
-    async with stubbed_script(admin=admin, secret=secret, client_metadata=META) as (auth, svc):
-        svc.initiate(
-            tokens_response(),
-            username=USER,
-            flow="USER_AUTH",
-            PREFERRED_CHALLENGE="PASSWORD",
-            PASSWORD=PASSWORD,
+    talk.client_metadata = META
+    talk.initiate(
+        tokens_response(),
+        username=USER,
+        flow="USER_AUTH",
+        PREFERRED_CHALLENGE="PASSWORD",
+        PASSWORD=PASSWORD,
+    )
+
+    outcome = await play(talk, USER, PASSWORD, flow="USER_AUTH", preferred_challenge="PASSWORD")
+
+    assert_signed_in(outcome)
+    assert outcome.challenges == []
+
+
+# -- CUSTOM_AUTH ---------------------------------------------------------------------
+
+
+async def test_custom_auth_three_rounds(talk: Conversation, play: Play, mode: Mode) -> None:
+    """CUSTOM_CHALLENGE over three rounds: parameters reach the caller untouched, ANSWER goes back."""
+    rounds = [
+        {"question": "What is 2 + 2?", "round": "1", "USERNAME": UUID},
+        {"question": "Capital of France?", "hint": '{"letters": 5}'},
+        {"captchaUrl": "https://example.com/c?id=3&x=%20", "empty": ""},
+    ]
+    answers = {"What is 2 + 2?": "4", "Capital of France?": "Paris"}
+    talk.client_metadata = META
+    talk.initiate(
+        challenge_response("CUSTOM_CHALLENGE", session(1), rounds[0]),
+        username=ALIAS,
+        flow="CUSTOM_AUTH",
+    )
+    for n, answer in enumerate([*answers.values(), "xK9 q"], start=1):
+        following = (
+            challenge_response("CUSTOM_CHALLENGE", session(n + 1), rounds[n])
+            if n < 3
+            else tokens_response()
+        )
+        talk.respond(
+            "CUSTOM_CHALLENGE", {"ANSWER": answer}, following, username=UUID, session=session(n)
         )
 
-        result = await auth.authenticate(
-            USER,
-            PASSWORD,
-            flow="USER_AUTH",
-            preferred_challenge="PASSWORD",
-            client_metadata=META,
-        )
+    async def callback(challenge: Challenge) -> str:
+        return answers.get(challenge.parameters.get("question", ""), "xK9 q")
 
-    assert_tokens(result)
+    outcome = await play(
+        talk,
+        ALIAS,
+        answers=[{"ANSWER": "4"}, {"ANSWER": "Paris"}, {"ANSWER": "xK9 q"}],
+        handlers={"CUSTOM_CHALLENGE": custom_challenge(callback)},
+        flow="CUSTOM_AUTH",
+    )
 
-
-async def test_password_preference_then_mfa(admin: bool, secret: str | None) -> None:
-    """A PASSWORD preference can still be followed by an MFA challenge on the next Session."""
-    async with stubbed_script(admin=admin, secret=secret) as (auth, svc):
-        svc.initiate(
-            challenge_response("SOFTWARE_TOKEN_MFA", session(1), {"USERNAME": USER}),
-            username=USER,
-            flow="USER_AUTH",
-            PREFERRED_CHALLENGE="PASSWORD",
-            PASSWORD=PASSWORD,
-        )
-        svc.respond(
-            "SOFTWARE_TOKEN_MFA",
-            {"SOFTWARE_TOKEN_MFA_CODE": "000111"},
-            tokens_response(),
-            username=USER,
-            session=session(1),
-        )
-
-        result = await auth.authenticate(
-            USER,
-            PASSWORD,
-            handlers={"SOFTWARE_TOKEN_MFA": software_token_mfa(returns("000111", []))},
-            flow="USER_AUTH",
-            preferred_challenge="PASSWORD",
-        )
-
-    assert_tokens(result)
+    assert_signed_in(outcome)
+    assert [dict(c.parameters) for c in outcome.challenges] == rounds
+    assert [(c.session, c.username) for c in outcome.challenges] == [
+        (session(1), UUID),
+        (session(2), UUID),
+        (session(3), UUID),
+    ]
+    # Handlers are told the round and the ClientMetadata; resume() asks no handler.
+    expected = [(1, META), (2, META), (3, META)] if mode == "handlers" else []
+    assert [(c.round, c.client_metadata) for c in outcome.contexts] == expected
 
 
-# -- MFA_SETUP for email ---------------------------------------------------------------
+# -- MFA_SETUP -----------------------------------------------------------------------
 
 
-async def test_mfa_setup_email(admin: bool, secret: str | None) -> None:
-    """MFA_SETUP offering EMAIL_OTP is answered with EMAIL, then the emailed code finishes."""
+@pytest.mark.parametrize(
+    "offered", [["EMAIL_OTP"], ["SOFTWARE_TOKEN_MFA", "EMAIL_OTP"]], ids=["email", "totp-or-email"]
+)
+async def test_mfa_setup_email(talk: Conversation, play: Play, offered: list[str]) -> None:
+    """MFA_SETUP offering EMAIL_OTP is answered with EMAIL on its own Session, then the emailed code finishes."""
     address = "alice@example.com"
-    async with stubbed_script(admin=admin, secret=secret, client_metadata=META) as (auth, svc):
-        svc.initiate(
-            challenge_response("MFA_SETUP", session(1), {"MFAS_CAN_SETUP": '["EMAIL_OTP"]'}),
-            username=USER,
-            PASSWORD=PASSWORD,
-        )
-        svc.respond(
+    talk.client_metadata = META
+    talk.initiate(
+        challenge_response(
+            "MFA_SETUP", session(1), {"MFAS_CAN_SETUP": json.dumps(offered), "USERNAME": UUID}
+        ),
+        username=ALIAS,
+        PASSWORD=PASSWORD,
+    )
+    talk.respond(
+        "MFA_SETUP",
+        {"EMAIL": address},
+        challenge_response("EMAIL_OTP", session(2), EMAILED),
+        username=UUID,
+        session=session(1),
+    )
+    answers = {"EMAIL_OTP_CODE": "55667788"}
+    talk.respond("EMAIL_OTP", answers, tokens_response(), username=UUID, session=session(2))
+
+    outcome = await play(
+        talk,
+        ALIAS,
+        PASSWORD,
+        answers=[{"EMAIL": address}, answers],
+        handlers={
+            "MFA_SETUP": mfa_setup_email(answer_with(address)),
+            "EMAIL_OTP": email_otp(answer_with("55667788")),
+        },
+    )
+
+    assert_signed_in(outcome)
+    setup, code = outcome.challenges
+    assert (setup.name, setup.session, setup.username) == ("MFA_SETUP", session(1), UUID)
+    assert setup.mfas_can_setup == tuple(offered)
+    assert setup.secret_code is None
+    assert (code.name, code.session, code.delivery_medium) == ("EMAIL_OTP", session(2), "EMAIL")
+
+
+@pytest.mark.parametrize(
+    "offered",
+    [["SOFTWARE_TOKEN_MFA"], ["SOFTWARE_TOKEN_MFA", "EMAIL_OTP"]],
+    ids=["totp-only", "totp-or-email"],
+)
+async def test_mfa_setup_totp(talk: Conversation, play: Play, offered: list[str]) -> None:
+    """MFA_SETUP for an authenticator app: the secret is fetched, a wrong first code is asked again, the right one verified.
+
+    Where email is offered too, the person first chooses (ANSWER=SOFTWARE_TOKEN_MFA);
+    nothing is associated before. A wrong first code is refused by
+    VerifySoftwareToken with EnableSoftwareTokenMFAException (real Cognito's
+    answer; moto's is CodeMismatchException): a CodeMismatchError carrying the setup.
+    """
+    talk.client_metadata = META
+    talk.initiate(
+        challenge_response(
             "MFA_SETUP",
-            {"EMAIL": address},
-            challenge_response(
-                "EMAIL_OTP",
-                session(2),
-                {
-                    "CODE_DELIVERY_DELIVERY_MEDIUM": "EMAIL",
-                    "CODE_DELIVERY_DESTINATION": "a***@e***",
-                },
-            ),
-            username=USER,
-            session=session(1),
-        )
-        svc.respond(
-            "EMAIL_OTP",
-            {"EMAIL_OTP_CODE": "55667788"},
-            tokens_response(),
-            username=USER,
-            session=session(2),
-        )
-        setups: list[Challenge] = []
-        codes: list[Challenge] = []
+            session(1),
+            {"MFAS_CAN_SETUP": json.dumps(offered), "USER_ID_FOR_SRP": UUID},
+        ),
+        username=ALIAS,
+        PASSWORD=PASSWORD,
+    )
+    talk.call(
+        "associate_software_token",
+        {"Session": session(1)},
+        {"SecretCode": SECRET_CODE, "Session": session(2)},
+    )
+    refused = (
+        "EnableSoftwareTokenMFAException",
+        "Code mismatch and fail enable Software Token MFA",
+    )
+    talk.call("verify_software_token", {"Session": session(2), "UserCode": "000000"}, error=refused)
+    talk.call(
+        "verify_software_token",
+        {"Session": session(2), "UserCode": "123456"},
+        {"Status": "SUCCESS", "Session": session(3)},
+    )
+    talk.respond("MFA_SETUP", {}, tokens_response(), username=UUID, session=session(3))
+    choice = [{"ANSWER": "SOFTWARE_TOKEN_MFA"}] if len(offered) > 1 else []
+    codes = [{"SOFTWARE_TOKEN_MFA_CODE": "000000"}, {"SOFTWARE_TOKEN_MFA_CODE": "123456"}]
 
-        result = await auth.authenticate(
-            USER,
-            PASSWORD,
-            flow=svc.password_flow,
-            handlers={
-                "MFA_SETUP": mfa_setup_email(returns(address, setups)),
-                "EMAIL_OTP": email_otp(returns("55667788", codes)),
+    outcome = await play(talk, ALIAS, PASSWORD, answers=choice + codes)
+
+    assert_signed_in(outcome)
+    *chose, setup = outcome.challenges
+    for asked in chose:
+        assert (asked.name, asked.session, asked.username) == ("MFA_SETUP", session(1), UUID)
+        assert asked.mfas_can_setup == tuple(offered)
+        assert (asked.secret_code, asked.otpauth_uri) == (None, None)
+    assert len(chose) == len(choice)
+    assert (setup.name, setup.session, setup.username) == ("MFA_SETUP", session(2), UUID)
+    assert setup.secret_code == SECRET_CODE
+    assert setup.otpauth_uri == (
+        f"otpauth://totp/Amazon%20Cognito:{UUID}?secret={SECRET_CODE}&issuer=Amazon%20Cognito"
+    )
+    [wrong] = outcome.errors
+    assert isinstance(wrong, CodeMismatchError)
+    assert wrong.code == "EnableSoftwareTokenMFAException"
+    assert wrong.challenge == setup
+
+
+# -- NEW_PASSWORD_REQUIRED and the canonical user name -------------------------------
+
+
+async def test_new_password_required(talk: Conversation, play: Play) -> None:
+    """NEW_PASSWORD_REQUIRED with requiredAttributes is answered with the password and those attributes."""
+    talk.client_metadata = META
+    talk.initiate(
+        challenge_response(
+            "NEW_PASSWORD_REQUIRED",
+            session(1),
+            {
+                "USER_ID_FOR_SRP": USER,
+                "requiredAttributes": '["userAttributes.name","userAttributes.phone_number"]',
+                "userAttributes": '{"email_verified":"true","email":"alice@example.com"}',
             },
-            client_metadata=META,
-        )
+        ),
+        username=USER,
+        PASSWORD=PASSWORD,
+    )
+    answers = {
+        "NEW_PASSWORD": NEW_PASSWORD,
+        "userAttributes.name": "Alice Liddell",
+        "userAttributes.phone_number": "+15555550100",
+    }
+    talk.respond(
+        "NEW_PASSWORD_REQUIRED", answers, tokens_response(), username=USER, session=session(1)
+    )
 
-    assert_tokens(result)
-    assert setups[0].mfas_can_setup == ("EMAIL_OTP",)
-    assert setups[0].secret_code is None
-    assert codes[0].delivery_medium == "EMAIL"
+    async def prompt(challenge: Challenge) -> tuple[str, Mapping[str, str]]:
+        return NEW_PASSWORD, {"name": "Alice Liddell", "phone_number": "+15555550100"}
 
+    outcome = await play(
+        talk,
+        USER,
+        PASSWORD,
+        answers=[answers],
+        handlers={"NEW_PASSWORD_REQUIRED": new_password(prompt)},
+    )
 
-# -- NEW_PASSWORD_REQUIRED -------------------------------------------------------------
-
-NEW_PASSWORD = "N3w-Passw0rd-For-Alice!"
-NEW_PASSWORD_PARAMS = {
-    "USER_ID_FOR_SRP": USER,
-    "requiredAttributes": '["userAttributes.name","userAttributes.phone_number"]',
-    "userAttributes": '{"email_verified":"true","email":"alice@example.com"}',
-}
-NEW_PASSWORD_ANSWERS = {
-    "NEW_PASSWORD": NEW_PASSWORD,
-    "userAttributes.name": "Alice Liddell",
-    "userAttributes.phone_number": "+15555550100",
-}
-
-
-async def test_new_password_required_through_authenticate(admin: bool, secret: str | None) -> None:
-    """NEW_PASSWORD_REQUIRED with requiredAttributes is answered by the new_password handler."""
-    async with stubbed_script(admin=admin, secret=secret, client_metadata=META) as (auth, svc):
-        svc.initiate(
-            challenge_response("NEW_PASSWORD_REQUIRED", session(1), NEW_PASSWORD_PARAMS),
-            username=USER,
-            PASSWORD=PASSWORD,
-        )
-        svc.respond(
-            "NEW_PASSWORD_REQUIRED",
-            NEW_PASSWORD_ANSWERS,
-            tokens_response(),
-            username=USER,
-            session=session(1),
-        )
-        seen: list[Challenge] = []
-
-        async def prompt(challenge: Challenge) -> tuple[str, Mapping[str, str]]:
-            seen.append(challenge)
-            return NEW_PASSWORD, {"name": "Alice Liddell", "phone_number": "+15555550100"}
-
-        result = await auth.authenticate(
-            USER,
-            PASSWORD,
-            flow=svc.password_flow,
-            handlers={"NEW_PASSWORD_REQUIRED": new_password(prompt)},
-            client_metadata=META,
-        )
-
-    assert_tokens(result)
-    assert seen[0].required_attributes == ("name", "phone_number")
-    assert seen[0].user_attributes["email"] == "alice@example.com"
-
-
-async def test_new_password_required_through_start_and_resume(
-    admin: bool, secret: str | None
-) -> None:
-    """A NEW_PASSWORD_REQUIRED challenge survives a JSON round trip and is resumed to tokens."""
-    async with stubbed_script(admin=admin, secret=secret, client_metadata=META) as (auth, svc):
-        svc.initiate(
-            challenge_response("NEW_PASSWORD_REQUIRED", session(1), NEW_PASSWORD_PARAMS),
-            username=USER,
-            PASSWORD=PASSWORD,
-        )
-        svc.respond(
-            "NEW_PASSWORD_REQUIRED",
-            NEW_PASSWORD_ANSWERS,
-            tokens_response(),
-            username=USER,
-            session=session(1),
-        )
-
-        step = await auth.start(USER, PASSWORD, flow=svc.password_flow, client_metadata=META)
-        assert isinstance(step, Challenge)
-        stored = json.dumps(step.to_dict())
-        restored = Challenge.from_dict(json.loads(stored))
-        assert restored == step
-        assert restored.session == session(1)
-        assert restored.required_attributes == ("name", "phone_number")
-        result = await auth.resume(restored, NEW_PASSWORD_ANSWERS, client_metadata=META)
-
-    assert_tokens(result)
-
-
-# -- USERNAME canonicalisation ---------------------------------------------------------
-
-ALIAS = "alice@example.com"
+    assert_signed_in(outcome)
+    [asked] = outcome.challenges
+    assert asked.required_attributes == ("name", "phone_number")
+    assert asked.user_attributes["email"] == "alice@example.com"
 
 
 @pytest.mark.parametrize("key", ["USERNAME", "USER_ID_FOR_SRP"])
-async def test_canonical_username_is_used_after_the_service_names_it(
-    admin: bool, secret: str | None, key: str
-) -> None:
-    """An alias typed by the user is replaced by the name the service returns, SECRET_HASH too."""
-    async with stubbed_script(admin=admin, secret=secret, client_metadata=META) as (auth, svc):
-        svc.initiate(
-            challenge_response("NEW_PASSWORD_REQUIRED", session(1), {key: UUID}),
-            username=ALIAS,
-            PASSWORD=PASSWORD,
-        )
-        svc.respond(
+async def test_canonical_username_sticks(talk: Conversation, play: Play, key: str) -> None:
+    """An alias is replaced by the name the service returns, for every later answer and SECRET_HASH."""
+    talk.client_metadata = META
+    talk.initiate(
+        challenge_response(
             "NEW_PASSWORD_REQUIRED",
+            session(1),
+            {key: UUID, "requiredAttributes": "[]", "userAttributes": "{}"},
+        ),
+        username=ALIAS,
+        PASSWORD=PASSWORD,
+    )
+    talk.respond(
+        "NEW_PASSWORD_REQUIRED",
+        {"NEW_PASSWORD": NEW_PASSWORD},
+        # The next challenge does not repeat the name: it must stick.
+        challenge_response(
+            "SELECT_MFA_TYPE", session(2), {"MFAS_CAN_CHOOSE": '["SMS_MFA","SOFTWARE_TOKEN_MFA"]'}
+        ),
+        username=UUID,
+        session=session(1),
+    )
+    talk.respond(
+        "SELECT_MFA_TYPE",
+        {"ANSWER": "SOFTWARE_TOKEN_MFA"},
+        challenge_response("SOFTWARE_TOKEN_MFA", session(3), {}),
+        username=UUID,
+        session=session(2),
+    )
+    talk.respond(
+        "SOFTWARE_TOKEN_MFA",
+        {"SOFTWARE_TOKEN_MFA_CODE": "424242"},
+        tokens_response(),
+        username=UUID,
+        session=session(3),
+    )
+
+    outcome = await play(
+        talk,
+        ALIAS,
+        PASSWORD,
+        answers=[
             {"NEW_PASSWORD": NEW_PASSWORD},
-            # The next challenge does not repeat the name: it must stick.
-            challenge_response("SOFTWARE_TOKEN_MFA", session(2), {}),
-            username=UUID,
-            session=session(1),
-        )
-        svc.respond(
-            "SOFTWARE_TOKEN_MFA",
-            {"SOFTWARE_TOKEN_MFA_CODE": "424242"},
-            tokens_response(),
-            username=UUID,
-            session=session(2),
-        )
-        seen: list[Challenge] = []
-
-        async def prompt(challenge: Challenge) -> str:
-            seen.append(challenge)
-            return NEW_PASSWORD
-
-        result = await auth.authenticate(
-            ALIAS,
-            PASSWORD,
-            flow=svc.password_flow,
-            handlers={
-                "NEW_PASSWORD_REQUIRED": new_password(prompt),
-                "SOFTWARE_TOKEN_MFA": software_token_mfa(returns("424242", seen)),
-            },
-            client_metadata=META,
-        )
-
-    assert_tokens(result)
-    assert [c.username for c in seen] == [UUID, UUID]
-
-
-async def test_user_id_for_srp_wins_over_username(admin: bool, secret: str | None) -> None:
-    """When both are given, USER_ID_FOR_SRP is the canonical name the answers are sent for."""
-    async with stubbed_script(admin=admin, secret=secret) as (auth, svc):
-        svc.initiate(
-            challenge_response(
-                "SOFTWARE_TOKEN_MFA", session(1), {"USERNAME": ALIAS, "USER_ID_FOR_SRP": UUID}
-            ),
-            username=ALIAS,
-            PASSWORD=PASSWORD,
-        )
-        svc.respond(
-            "SOFTWARE_TOKEN_MFA",
-            {"SOFTWARE_TOKEN_MFA_CODE": "135790"},
-            tokens_response(),
-            username=UUID,
-            session=session(1),
-        )
-
-        result = await auth.authenticate(
-            ALIAS,
-            PASSWORD,
-            flow=svc.password_flow,
-            handlers={"SOFTWARE_TOKEN_MFA": software_token_mfa(returns("135790", []))},
-        )
-
-    assert_tokens(result)
-
-
-async def test_canonical_username_survives_a_resume(admin: bool, secret: str | None) -> None:
-    """A stored challenge keeps the canonical name, so the resumed answer is signed for it."""
-    async with stubbed_script(admin=admin, secret=secret) as (auth, svc):
-        svc.initiate(
-            challenge_response("EMAIL_OTP", session(1), {"USERNAME": UUID}),
-            username=ALIAS,
-            PASSWORD=PASSWORD,
-        )
-        svc.respond(
-            "EMAIL_OTP",
-            {"EMAIL_OTP_CODE": "99887766"},
-            tokens_response(),
-            username=UUID,
-            session=session(1),
-        )
-
-        step = await auth.start(ALIAS, PASSWORD, flow=svc.password_flow)
-        assert isinstance(step, Challenge)
-        assert step.username == UUID
-        restored = Challenge.from_dict(json.loads(json.dumps(step.to_dict())))
-        result = await auth.resume(restored, {"EMAIL_OTP_CODE": "99887766"})
-
-    assert_tokens(result)
-
-
-# -- every challenge through start() / resume() across a JSON round trip ----------------
-
-SECRET_CODE = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-
-
-async def test_select_mfa_type_through_start_and_resume(admin: bool, secret: str | None) -> None:
-    """SELECT_MFA_TYPE and then SOFTWARE_TOKEN_MFA are each stored, restored and resumed to tokens."""
-    async with stubbed_script(admin=admin, secret=secret) as (auth, svc):
-        svc.initiate(
-            challenge_response(
-                "SELECT_MFA_TYPE",
-                session(1),
-                {"MFAS_CAN_CHOOSE": '["SMS_MFA","SOFTWARE_TOKEN_MFA"]', "USER_ID_FOR_SRP": UUID},
-            ),
-            username=ALIAS,
-            PASSWORD=PASSWORD,
-        )
-        svc.respond(
-            "SELECT_MFA_TYPE",
             {"ANSWER": "SOFTWARE_TOKEN_MFA"},
-            challenge_response("SOFTWARE_TOKEN_MFA", session(2), {}),
-            username=UUID,
-            session=session(1),
+            {"SOFTWARE_TOKEN_MFA_CODE": "424242"},
+        ],
+        handlers={"NEW_PASSWORD_REQUIRED": new_password(answer_with(NEW_PASSWORD))},
+    )
+
+    assert_signed_in(outcome)
+    assert [c.username for c in outcome.challenges] == [UUID, UUID, UUID]
+
+
+async def test_user_id_for_srp_wins_over_username(talk: Conversation, play: Play) -> None:
+    """When both are given, USER_ID_FOR_SRP is the canonical name the answers are sent for."""
+    talk.initiate(
+        challenge_response(
+            "SOFTWARE_TOKEN_MFA", session(1), {"USERNAME": ALIAS, "USER_ID_FOR_SRP": UUID}
+        ),
+        username=ALIAS,
+        PASSWORD=PASSWORD,
+    )
+    answers: dict[str, Any] = {"SOFTWARE_TOKEN_MFA_CODE": "135790"}
+    talk.respond(
+        "SOFTWARE_TOKEN_MFA", answers, tokens_response(), username=UUID, session=session(1)
+    )
+
+    outcome = await play(talk, ALIAS, PASSWORD, answers=[answers])
+
+    assert_signed_in(outcome)
+    assert outcome.challenges[0].username == UUID
+
+
+# -- USER_SRP_AUTH: PASSWORD_VERIFIER, answered by the core ---------------------------
+
+#: What PASSWORD_VERIFIER carries besides the names (SRP_B nonzero modulo N).
+VERIFIER = {"SALT": "ab12", "SRP_B": "3" * 700, "SECRET_BLOCK": "c2VjcmV0"}
+
+
+def password_verifier(talk: Conversation, *, username: str, user_id: str) -> Same:
+    """USER_SRP_AUTH opens; PASSWORD_VERIFIER comes, as real Cognito sends it, with no Session.
+
+    Returns the matcher of the claim's signature (SRP_A, the signature and the
+    TIMESTAMP are the client's own draws; FakeCognito's tests verify them).
+    """
+    talk.initiate(
+        challenge_response(
+            "PASSWORD_VERIFIER",
+            None,
+            {**VERIFIER, "USERNAME": username, "USER_ID_FOR_SRP": user_id},
+        ),
+        username=ALIAS,
+        flow="USER_SRP_AUTH",
+        SRP_A=ANY,
+    )
+    return Same()
+
+
+def claim(signature: Same) -> dict[str, Any]:
+    """The PASSWORD_VERIFIER answer's own keys (USERNAME and SECRET_HASH are added by the script)."""
+    return {
+        "PASSWORD_CLAIM_SECRET_BLOCK": VERIFIER["SECRET_BLOCK"],
+        "PASSWORD_CLAIM_SIGNATURE": signature,
+        "TIMESTAMP": ANY,
+    }
+
+
+@pytest.mark.parametrize("moto", [False, True], ids=["cognito", "moto-unknown-user-id"])
+async def test_password_verifier(talk: Conversation, play: Play, moto: bool) -> None:
+    """The core answers PASSWORD_VERIFIER as USER_ID_FOR_SRP, with no Session, and the MFA follows.
+
+    A service that cannot find USER_ID_FOR_SRP (moto, where users sign in by
+    user name) gets the same claim once more as USERNAME; later answers go
+    for the name that worked, and a later unknown-user refusal is not retried.
+    """
+    signature = password_verifier(talk, username=USER, user_id=UUID)
+    mfa = challenge_response("SOFTWARE_TOKEN_MFA", session(1))
+    if moto:
+        unknown = ("UserNotFoundException", "User does not exist.")
+        talk.respond(
+            "PASSWORD_VERIFIER", claim(signature), None, username=UUID, session=None, error=unknown
         )
-        svc.respond(
-            "SOFTWARE_TOKEN_MFA",
-            {"SOFTWARE_TOKEN_MFA_CODE": "123456"},
-            tokens_response(),
-            username=UUID,
-            session=session(2),
+    talk.respond(
+        "PASSWORD_VERIFIER", claim(signature), mfa, username=USER if moto else UUID, session=None
+    )
+    code = {"SOFTWARE_TOKEN_MFA_CODE": "123456"}
+    if moto:
+        talk.respond(
+            "SOFTWARE_TOKEN_MFA", code, None, username=USER, session=session(1), error=unknown
+        )
+    else:
+        talk.respond(
+            "SOFTWARE_TOKEN_MFA", code, tokens_response(), username=UUID, session=session(1)
         )
 
-        step = round_trip(await auth.start(ALIAS, PASSWORD, flow=svc.password_flow))
-        assert (step.name, step.session, step.username) == ("SELECT_MFA_TYPE", session(1), UUID)
-        assert step.mfas_can_choose == ("SMS_MFA", "SOFTWARE_TOKEN_MFA")
-        step = round_trip(await auth.resume(step, {"ANSWER": "SOFTWARE_TOKEN_MFA"}))
-        assert (step.name, step.session, step.username) == ("SOFTWARE_TOKEN_MFA", session(2), UUID)
-        result = await auth.resume(step, {"SOFTWARE_TOKEN_MFA_CODE": "123456"})
+    outcome = await play(talk, ALIAS, PASSWORD, answers=[code], flow="USER_SRP_AUTH")
 
-    assert_tokens(result)
+    [asked] = outcome.challenges
+    assert (asked.name, asked.session) == ("SOFTWARE_TOKEN_MFA", session(1))
+    if moto:
+        assert asked.username == USER
+        assert isinstance(outcome.error, UserNotFoundError)
+    else:
+        assert asked.username == UUID
+        assert_signed_in(outcome)
 
 
+@pytest.mark.modes("handlers")  # the sign-in ends before any challenge reaches the caller
 @pytest.mark.parametrize(
-    ("name", "key", "parameters"),
+    ("username", "code", "error"),
     [
-        pytest.param(
-            "EMAIL_OTP",
-            "EMAIL_OTP_CODE",
-            {"CODE_DELIVERY_DELIVERY_MEDIUM": "EMAIL", "CODE_DELIVERY_DESTINATION": "a***@e***"},
-            id="EMAIL_OTP",
-        ),
-        pytest.param(
-            "SMS_MFA",
-            "SMS_MFA_CODE",
-            {"CODE_DELIVERY_DELIVERY_MEDIUM": "SMS", "CODE_DELIVERY_DESTINATION": "+*******1234"},
-            id="SMS_MFA",
-        ),
-        pytest.param("SOFTWARE_TOKEN_MFA", "SOFTWARE_TOKEN_MFA_CODE", {}, id="SOFTWARE_TOKEN_MFA"),
+        pytest.param(UUID, "UserNotFoundException", UserNotFoundError, id="names-agree"),
+        pytest.param(USER, "NotAuthorizedException", NotAuthorizedError, id="wrong-password"),
     ],
 )
-async def test_mfa_code_through_start_and_resume(
-    admin: bool, secret: str | None, name: str, key: str, parameters: dict[str, str]
+async def test_password_verifier_refused(
+    talk: Conversation, play: Play, username: str, code: str, error: type[ServiceError]
 ) -> None:
-    """An MFA code challenge after the password keeps its delivery details across a round trip."""
-    async with stubbed_script(admin=admin, secret=secret, client_metadata=META) as (auth, svc):
-        svc.initiate(
-            challenge_response(name, session(1), {**parameters, "USERNAME": UUID}),
-            username=ALIAS,
-            PASSWORD=PASSWORD,
+    """Only an unknown USER_ID_FOR_SRP with another USERNAME is retried: other refusals end the sign-in."""
+    signature = password_verifier(talk, username=username, user_id=UUID)
+    refused = (code, "refused")
+    talk.respond(
+        "PASSWORD_VERIFIER", claim(signature), None, username=UUID, session=None, error=refused
+    )
+
+    outcome = await play(talk, ALIAS, PASSWORD, flow="USER_SRP_AUTH")
+
+    assert type(outcome.error) is error
+
+
+# -- PASSWORD and PASSWORD_SRP as challenges; device challenges without a device -------
+
+
+def password_challenge(talk: Conversation, name: str) -> None:
+    """USER_AUTH with no preference; the service asks for PASSWORD or PASSWORD_SRP on session(1).
+
+    PASSWORD is answered with the password; PASSWORD_SRP with SRP_A only (the
+    password keys the exchange and is never sent), then PASSWORD_VERIFIER.
+    """
+    talk.initiate(
+        challenge_response(name, session(1), {"USERNAME": UUID}), username=ALIAS, flow="USER_AUTH"
+    )
+    if name == "PASSWORD":
+        talk.respond(
+            name, {"PASSWORD": PASSWORD}, tokens_response(), username=UUID, session=session(1)
         )
-        svc.respond(name, {key: "246810"}, tokens_response(), username=UUID, session=session(1))
-
-        step = await auth.start(ALIAS, PASSWORD, flow=svc.password_flow, client_metadata=META)
-        restored = round_trip(step)
-        assert (restored.name, restored.session, restored.username) == (name, session(1), UUID)
-        assert restored.delivery_medium == parameters.get("CODE_DELIVERY_DELIVERY_MEDIUM")
-        assert restored.destination == parameters.get("CODE_DELIVERY_DESTINATION")
-        result = await auth.resume(restored, {key: "246810"}, client_metadata=META)
-
-    assert_tokens(result)
-
-
-async def test_custom_challenge_through_start_and_resume(admin: bool, secret: str | None) -> None:
-    """Two CUSTOM_CHALLENGE rounds are each stored and resumed, with ClientMetadata on every call."""
-    rounds = [
-        {"question": "What is 2 + 2?", "USERNAME": UUID},
-        {"captchaUrl": "https://example.com/c?id=2&x=%20", "empty": ""},
-    ]
-    async with stubbed_script(admin=admin, secret=secret, client_metadata=META) as (auth, svc):
-        svc.initiate(
-            challenge_response("CUSTOM_CHALLENGE", session(1), rounds[0]),
-            username=ALIAS,
-            flow="CUSTOM_AUTH",
-        )
-        svc.respond(
-            "CUSTOM_CHALLENGE",
-            {"ANSWER": "4"},
-            challenge_response("CUSTOM_CHALLENGE", session(2), rounds[1]),
-            username=UUID,
-            session=session(1),
-        )
-        svc.respond(
-            "CUSTOM_CHALLENGE",
-            {"ANSWER": "xK9 q"},
-            tokens_response(),
-            username=UUID,
-            session=session(2),
-        )
-
-        step = round_trip(await auth.start(ALIAS, flow="CUSTOM_AUTH", client_metadata=META))
-        assert (step.session, step.username, dict(step.parameters)) == (
-            session(1),
-            UUID,
-            rounds[0],
-        )
-        step = round_trip(await auth.resume(step, {"ANSWER": "4"}, client_metadata=META))
-        assert (step.name, step.session, step.username, dict(step.parameters)) == (
-            "CUSTOM_CHALLENGE",
-            session(2),
-            UUID,
-            rounds[1],
-        )
-        result = await auth.resume(step, {"ANSWER": "xK9 q"}, client_metadata=META)
-
-    assert_tokens(result)
+        return
+    verifier = {**VERIFIER, "USERNAME": UUID, "USER_ID_FOR_SRP": UUID}
+    talk.respond(
+        name,
+        {"SRP_A": ANY},
+        challenge_response("PASSWORD_VERIFIER", session(2), verifier),
+        username=UUID,
+        session=session(1),
+    )
+    talk.respond(
+        "PASSWORD_VERIFIER", claim(Same()), tokens_response(), username=UUID, session=session(2)
+    )
 
 
-@pytest.mark.parametrize(
-    ("name", "key", "medium", "destination"),
-    [
-        ("EMAIL_OTP", "EMAIL_OTP_CODE", "EMAIL", "a***@e***"),
-        ("SMS_OTP", "SMS_OTP_CODE", "SMS", "+*******9876"),
-    ],
-)
-async def test_select_challenge_otp_through_start_and_resume(
-    admin: bool, secret: str | None, name: str, key: str, medium: str, destination: str
+@pytest.mark.modes("handlers")  # the core answers: no challenge reaches the caller
+@pytest.mark.parametrize("name", ["PASSWORD", "PASSWORD_SRP"])
+async def test_password_challenge_answered_by_the_core(
+    talk: Conversation, play: Play, name: str
 ) -> None:
-    """SELECT_CHALLENGE answered with EMAIL_OTP / SMS_OTP, then the code, each after a round trip."""
-    async with stubbed_script(admin=admin, secret=secret, client_metadata=META) as (auth, svc):
-        svc.initiate(
-            challenge_response(
-                "SELECT_CHALLENGE",
-                session(1),
-                {"USERNAME": UUID},
-                available=["EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"],
-            ),
-            username=ALIAS,
-            flow="USER_AUTH",
-        )
-        svc.respond(
-            "SELECT_CHALLENGE",
-            {"ANSWER": name},
-            challenge_response(
-                name,
-                session(2),
-                {"CODE_DELIVERY_DELIVERY_MEDIUM": medium, "CODE_DELIVERY_DESTINATION": destination},
-            ),
-            username=UUID,
-            session=session(1),
-        )
-        svc.respond(name, {key: "31415926"}, tokens_response(), username=UUID, session=session(2))
+    """PASSWORD or PASSWORD_SRP asked by the service is answered with the password start() was given."""
+    password_challenge(talk, name)
 
-        step = round_trip(await auth.start(ALIAS, flow="USER_AUTH", client_metadata=META))
-        assert step.name == "SELECT_CHALLENGE"
-        assert step.available_challenges == ("EMAIL_OTP", "SMS_OTP", "WEB_AUTHN")
-        step = round_trip(await auth.resume(step, {"ANSWER": name}, client_metadata=META))
-        assert (step.name, step.session, step.username) == (name, session(2), UUID)
-        assert (step.delivery_medium, step.destination) == (medium, destination)
-        result = await auth.resume(step, {key: "31415926"}, client_metadata=META)
+    outcome = await play(talk, ALIAS, PASSWORD, flow="USER_AUTH")
 
-    assert_tokens(result)
+    assert_signed_in(outcome)
+    assert outcome.challenges == []
 
 
-async def test_mfa_setup_email_through_start_and_resume(admin: bool, secret: str | None) -> None:
-    """MFA_SETUP is resumed with EMAIL, then the EMAIL_OTP it leads to with the code."""
-    address = "alice@example.com"
-    async with stubbed_script(admin=admin, secret=secret, client_metadata=META) as (auth, svc):
-        svc.initiate(
-            challenge_response(
-                "MFA_SETUP", session(1), {"MFAS_CAN_SETUP": '["EMAIL_OTP"]', "USERNAME": UUID}
-            ),
-            username=ALIAS,
-            PASSWORD=PASSWORD,
-        )
-        svc.respond(
-            "MFA_SETUP",
-            {"EMAIL": address},
-            challenge_response(
-                "EMAIL_OTP",
-                session(2),
-                {
-                    "CODE_DELIVERY_DELIVERY_MEDIUM": "EMAIL",
-                    "CODE_DELIVERY_DESTINATION": "a***@e***",
-                },
-            ),
-            username=UUID,
-            session=session(1),
-        )
-        svc.respond(
-            "EMAIL_OTP",
-            {"EMAIL_OTP_CODE": "55667788"},
-            tokens_response(),
-            username=UUID,
-            session=session(2),
-        )
-
-        step = round_trip(
-            await auth.start(ALIAS, PASSWORD, flow=svc.password_flow, client_metadata=META)
-        )
-        assert (step.name, step.session, step.username) == ("MFA_SETUP", session(1), UUID)
-        assert step.mfas_can_setup == ("EMAIL_OTP",)
-        assert step.secret_code is None
-        step = round_trip(await auth.resume(step, {"EMAIL": address}, client_metadata=META))
-        assert (step.name, step.session, step.delivery_medium) == ("EMAIL_OTP", session(2), "EMAIL")
-        result = await auth.resume(step, {"EMAIL_OTP_CODE": "55667788"}, client_metadata=META)
-
-    assert_tokens(result)
-
-
-async def test_mfa_setup_choosing_totp_through_start_and_resume(
-    admin: bool, secret: str | None
+@pytest.mark.parametrize("name", ["PASSWORD", "PASSWORD_SRP"])
+async def test_password_challenge_answered_by_the_caller(
+    talk: Conversation, play: Play, name: str
 ) -> None:
-    """MFA_SETUP offering TOTP and email: ANSWER=SOFTWARE_TOKEN_MFA fetches the secret, the code verifies it."""
-    async with stubbed_script(admin=admin, secret=secret, client_metadata=META) as (auth, svc):
-        svc.initiate(
-            challenge_response(
-                "MFA_SETUP",
-                session(1),
-                {"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA","EMAIL_OTP"]', "USER_ID_FOR_SRP": UUID},
-            ),
-            username=ALIAS,
-            PASSWORD=PASSWORD,
-        )
-        svc.stubber.add_response(
-            "associate_software_token",
-            {"SecretCode": SECRET_CODE, "Session": session(2)},
-            {"Session": session(1)},
-        )
-        svc.stubber.add_response(
-            "verify_software_token",
-            {"Status": "SUCCESS", "Session": session(3)},
-            {"Session": session(2), "UserCode": "123456"},
-        )
-        svc.respond("MFA_SETUP", {}, tokens_response(), username=UUID, session=session(3))
+    """Without a password given to start(), PASSWORD or PASSWORD_SRP goes to the caller, whose PASSWORD answers it."""
+    password_challenge(talk, name)
 
-        step = round_trip(
-            await auth.start(ALIAS, PASSWORD, flow=svc.password_flow, client_metadata=META)
-        )
-        # Both factors are offered: nothing is associated until the person chooses.
-        assert (step.name, step.session, step.username) == ("MFA_SETUP", session(1), UUID)
-        assert step.mfas_can_setup == ("SOFTWARE_TOKEN_MFA", "EMAIL_OTP")
-        assert (step.secret_code, step.otpauth_uri) == (None, None)
-        step = round_trip(
-            await auth.resume(step, {"ANSWER": "SOFTWARE_TOKEN_MFA"}, client_metadata=META)
-        )
-        assert (step.name, step.session, step.username) == ("MFA_SETUP", session(2), UUID)
-        assert step.secret_code == SECRET_CODE
-        assert step.otpauth_uri == (
-            f"otpauth://totp/Amazon%20Cognito:{UUID}?secret={SECRET_CODE}&issuer=Amazon%20Cognito"
-        )
-        result = await auth.resume(
-            step, {"SOFTWARE_TOKEN_MFA_CODE": "123456"}, client_metadata=META
-        )
+    outcome = await play(talk, ALIAS, answers=[{"PASSWORD": PASSWORD}], flow="USER_AUTH")
 
-    assert_tokens(result)
+    assert_signed_in(outcome)
+    [asked] = outcome.challenges
+    assert (asked.name, asked.session, asked.username) == (name, session(1), UUID)
 
 
-async def test_code_mismatch_on_a_restored_challenge_is_retried_after_a_round_trip(
-    admin: bool, secret: str | None
+@pytest.mark.modes("resume")  # nobody can answer it: start() hands it back
+@pytest.mark.parametrize("name", ["DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER"])
+async def test_device_challenge_without_a_device_goes_to_the_caller(
+    talk: Conversation, play: Play, name: str
 ) -> None:
-    """A wrong code on a restored SOFTWARE_TOKEN_MFA hands it back; stored again, it is resumed."""
-    async with stubbed_script(admin=admin, secret=secret) as (auth, svc):
-        svc.initiate(
-            challenge_response("SOFTWARE_TOKEN_MFA", session(1), {"USERNAME": UUID}),
-            username=ALIAS,
-            PASSWORD=PASSWORD,
-        )
-        svc.respond_error(
-            "SOFTWARE_TOKEN_MFA",
-            {"SOFTWARE_TOKEN_MFA_CODE": "000000"},
-            "CodeMismatchException",
-            "Invalid code received for user",
-            username=UUID,
-            session=session(1),
-        )
-        svc.respond(
-            "SOFTWARE_TOKEN_MFA",
-            {"SOFTWARE_TOKEN_MFA_CODE": "123456"},
-            tokens_response(),
-            username=UUID,
-            session=session(1),
-        )
+    """A device challenge in a sign-in with no remembered device is handed over as it came."""
+    parameters = {"USERNAME": UUID, **(VERIFIER if name == "DEVICE_PASSWORD_VERIFIER" else {})}
+    talk.initiate(
+        challenge_response(name, session(1), parameters), username=ALIAS, PASSWORD=PASSWORD
+    )
 
-        step = round_trip(await auth.start(ALIAS, PASSWORD, flow=svc.password_flow))
-        with pytest.raises(CodeMismatchError) as info:
-            await auth.resume(step, {"SOFTWARE_TOKEN_MFA_CODE": "000000"})
-        assert info.value.challenge == step
-        retry = round_trip(info.value.challenge)
-        assert (retry.name, retry.session, retry.username) == (
-            "SOFTWARE_TOKEN_MFA",
-            session(1),
-            UUID,
-        )
-        result = await auth.resume(retry, {"SOFTWARE_TOKEN_MFA_CODE": "123456"})
+    outcome = await play(talk, ALIAS, PASSWORD)
 
-    assert_tokens(result)
+    [asked] = outcome.challenges
+    assert (asked.name, asked.session, dict(asked.parameters)) == (name, session(1), parameters)
+    assert (outcome.result, outcome.errors) == (None, [])

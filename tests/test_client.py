@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, NoReturn
 
 import aiobotocore.session
 import botocore.exceptions
 import pytest
+from conversations import round_trip
+from stubbed import CLIENT_ID as STUB_CLIENT_ID
+from stubbed import TOKENS, stubbed_client
 
 from cognito_flow import (
     AuthenticationResult,
@@ -37,8 +40,6 @@ from cognito_flow.testing import (
     fresh_totp_code,
     wrong_totp_code,
 )
-from tests.stubbed import CLIENT_ID as STUB_CLIENT_ID
-from tests.stubbed import CLIENT_SECRET, TOKENS, stubbed_client
 
 PASSWORD = "Initial-Passw0rd!"
 TEMPORARY = "Temporary-Passw0rd!"
@@ -62,14 +63,8 @@ def assert_tokens_for(result: object, username: str) -> None:
     assert isinstance(result, AuthenticationResult)
     assert claims(result.id_token)["cognito:username"] == username
     assert claims(result.access_token)["token_use"] == "access"
+    assert result.expires_in is not None
     assert result.expires_in > 0
-
-
-def round_trip(challenge: Challenge) -> Challenge:
-    """What a web backend does between two requests: JSON out, JSON back."""
-    restored = Challenge.from_dict(json.loads(json.dumps(challenge.to_dict())))
-    assert restored == challenge
-    return restored
 
 
 def registry_with(**answers: Any) -> HandlerRegistry:
@@ -92,13 +87,6 @@ class NoCalls:
 
 
 # -- fixtures ------------------------------------------------------------------
-
-
-@pytest.fixture(params=[True, False], ids=["admin", "public"])
-def admin(request: pytest.FixtureRequest) -> bool:
-    """AdminInitiateAuth (ADMIN_USER_PASSWORD_AUTH) or InitiateAuth (USER_PASSWORD_AUTH)."""
-    value: bool = request.param
-    return value
 
 
 @pytest.fixture(params=[False, True], ids=["no-secret", "secret"])
@@ -167,18 +155,32 @@ async def test_admin_no_srp_auth_is_the_legacy_password_flow(
 async def test_new_password_required_answered_by_handler(
     local_cognito: LocalCognito, auth: CognitoAuthClient, flow: AuthFlow | None
 ) -> None:
-    """new_password() answers NEW_PASSWORD_REQUIRED inside authenticate(); the new password then works."""
+    """new_password() answers NEW_PASSWORD_REQUIRED inside authenticate(); the new password then works.
+
+    The handler is called with a ChallengeContext naming the client, the round and the flow.
+    """
     await local_cognito.create_user("alice", TEMPORARY, temporary=True)
     seen: list[Challenge] = []
+    contexts: list[ChallengeContext] = []
 
     async def choose(challenge: Challenge) -> str:
         seen.append(challenge)
         return NEW_PASSWORD
 
-    registry = registry_with(NEW_PASSWORD_REQUIRED=handlers.new_password(choose))
+    built_in = handlers.new_password(choose)
+
+    async def answer(challenge: Challenge, context: ChallengeContext) -> Mapping[str, str]:
+        contexts.append(context)
+        return await built_in(challenge, context)
+
+    registry = registry_with(NEW_PASSWORD_REQUIRED=answer)
     result = await auth.authenticate("alice", TEMPORARY, handlers=registry, flow=flow)
     assert_tokens_for(result, "alice")
     assert [(c.name, c.username) for c in seen] == [("NEW_PASSWORD_REQUIRED", "alice")]
+    [context] = contexts
+    assert context.client is auth
+    assert context.round == 1
+    assert context.flow == (flow or AuthFlow.ADMIN_USER_PASSWORD_AUTH)
 
     assert_tokens_for(await auth.authenticate("alice", NEW_PASSWORD, flow=flow), "alice")
     with pytest.raises(NotAuthorizedError):
@@ -217,25 +219,6 @@ async def test_unhandled_challenge_can_be_resumed(
     assert_tokens_for(result, "alice")
 
 
-async def test_handler_gets_a_context(
-    local_cognito: LocalCognito, auth: CognitoAuthClient, flow: AuthFlow | None
-) -> None:
-    """A handler is called with a ChallengeContext naming the client, the round and the flow."""
-    await local_cognito.create_user("alice", TEMPORARY, temporary=True)
-    contexts: list[ChallengeContext] = []
-
-    async def answer(challenge: Challenge, context: ChallengeContext) -> dict[str, str]:
-        contexts.append(context)
-        return {"NEW_PASSWORD": NEW_PASSWORD}
-
-    registry = registry_with(NEW_PASSWORD_REQUIRED=answer)
-    await auth.authenticate("alice", TEMPORARY, handlers=registry, flow=flow)
-    [context] = contexts
-    assert context.client is auth
-    assert context.round == 1
-    assert context.flow == (flow or AuthFlow.ADMIN_USER_PASSWORD_AUTH)
-
-
 # -- SOFTWARE_TOKEN_MFA ---------------------------------------------------------------
 
 
@@ -256,26 +239,15 @@ async def test_software_token_mfa_answered_by_handler(
     assert seen == ["SOFTWARE_TOKEN_MFA"]
 
 
-async def test_software_token_mfa_across_two_requests(
+async def test_wrong_totp_code_in_resume_can_be_retried(
     local_cognito: LocalCognito, auth: CognitoAuthClient, flow: AuthFlow | None
 ) -> None:
-    """start() stops at SOFTWARE_TOKEN_MFA; resume() of the JSON round-tripped challenge signs in."""
+    """start() stops at SOFTWARE_TOKEN_MFA; a wrong code given to resume() raises CodeMismatchError
+    carrying the challenge, which resumes with the right code."""
     secret = await totp_user(local_cognito, auth, flow)
     step = await auth.start("alice", PASSWORD, flow=flow)
     assert isinstance(step, Challenge)
     assert step.name == ChallengeName.SOFTWARE_TOKEN_MFA
-
-    answers = {"SOFTWARE_TOKEN_MFA_CODE": await fresh_totp_code(secret)}
-    assert_tokens_for(await auth.resume(round_trip(step), answers), "alice")
-
-
-async def test_wrong_totp_code_in_resume_can_be_retried(
-    local_cognito: LocalCognito, auth: CognitoAuthClient, flow: AuthFlow | None
-) -> None:
-    """A wrong code raises CodeMismatchError carrying the challenge; resuming it with the right code signs in."""
-    secret = await totp_user(local_cognito, auth, flow)
-    step = await auth.start("alice", PASSWORD, flow=flow)
-    assert isinstance(step, Challenge)
     pending = round_trip(step)
 
     with pytest.raises(CodeMismatchError) as info:
@@ -338,10 +310,15 @@ async def test_sms_mfa_answered_by_handler(
 # -- MFA_SETUP ----------------------------------------------------------------------
 
 
-async def test_mfa_setup_answered_by_handler(
-    local_cognito: LocalCognito, auth: CognitoAuthClient, flow: AuthFlow | None
+@pytest.mark.parametrize("how", ["handlers", "resume"])
+async def test_mfa_setup(
+    local_cognito: LocalCognito, auth: CognitoAuthClient, flow: AuthFlow | None, how: str
 ) -> None:
-    """NEW_PASSWORD_REQUIRED then MFA_SETUP: mfa_setup_totp() gets the secret and URI, its code signs in."""
+    """NEW_PASSWORD_REQUIRED then MFA_SETUP, its secret already fetched: the first code signs in.
+
+    By mfa_setup_totp() (given the secret and URI), or by resume() after start()
+    stopped at MFA_SETUP and the challenge went through JSON.
+    """
     await local_cognito.require_mfa()
     await local_cognito.create_user("alice", TEMPORARY, temporary=True)
     seen: list[tuple[str, str, Challenge]] = []
@@ -350,40 +327,25 @@ async def test_mfa_setup_answered_by_handler(
         seen.append((secret, uri, challenge))
         return await fresh_totp_code(secret)
 
-    registry = registry_with(
-        NEW_PASSWORD_REQUIRED=handlers.new_password(new_password_prompt),
-        MFA_SETUP=handlers.mfa_setup_totp(first_code),
-    )
-    result = await auth.authenticate("alice", TEMPORARY, handlers=registry, flow=flow)
-    assert_tokens_for(result, "alice")
+    registry = registry_with(NEW_PASSWORD_REQUIRED=handlers.new_password(new_password_prompt))
+    if how == "handlers":
+        registry.register(ChallengeName.MFA_SETUP, handlers.mfa_setup_totp(first_code))
+    step = await auth.start("alice", TEMPORARY, handlers=registry, flow=flow)
+    if how == "resume":
+        assert isinstance(step, Challenge)
+        pending = round_trip(step)
+        assert pending.secret_code is not None
+        assert pending.otpauth_uri is not None
+        code = await first_code(pending.secret_code, pending.otpauth_uri, pending)
+        step = await auth.resume(pending, {"SOFTWARE_TOKEN_MFA_CODE": code})
+    assert_tokens_for(step, "alice")
 
     [(secret, uri, challenge)] = seen
     assert challenge.name == ChallengeName.MFA_SETUP
+    assert challenge.mfas_can_setup == ("SOFTWARE_TOKEN_MFA",)
     assert challenge.secret_code == secret
     assert uri.startswith("otpauth://totp/")
     assert f"secret={secret}" in uri
-    assert "SOFTWARE_TOKEN_MFA" in challenge.mfas_can_setup
-
-
-async def test_mfa_setup_across_two_requests(
-    local_cognito: LocalCognito, auth: CognitoAuthClient, flow: AuthFlow | None
-) -> None:
-    """start() stops at MFA_SETUP with the secret already fetched; resume() with the first code signs in."""
-    await local_cognito.require_mfa()
-    await local_cognito.create_user("alice", TEMPORARY, temporary=True)
-    registry = registry_with(NEW_PASSWORD_REQUIRED=handlers.new_password(new_password_prompt))
-    step = await auth.start("alice", TEMPORARY, handlers=registry, flow=flow)
-    assert isinstance(step, Challenge)
-    assert step.name == ChallengeName.MFA_SETUP
-    assert step.mfas_can_setup == ("SOFTWARE_TOKEN_MFA",)
-    assert step.secret_code
-    assert step.otpauth_uri is not None
-    assert step.otpauth_uri.startswith("otpauth://totp/")
-
-    pending = round_trip(step)
-    assert pending.secret_code == step.secret_code
-    answers = {"SOFTWARE_TOKEN_MFA_CODE": await fresh_totp_code(step.secret_code)}
-    assert_tokens_for(await auth.resume(pending, answers), "alice")
 
 
 async def test_wrong_mfa_setup_code_can_be_retried(
@@ -471,13 +433,9 @@ async def test_refresh_falls_back_once_where_get_tokens_is_missing(
         assert result.refresh_token == first.refresh_token
 
 
-@pytest.mark.parametrize("secret", [None, CLIENT_SECRET], ids=["no-secret", "secret"])
-@pytest.mark.parametrize("admin_api", [True, False], ids=["admin", "public"])
-async def test_refresh_with_rotation_keeps_the_new_token(
-    secret: str | None, admin_api: bool
-) -> None:
+async def test_refresh_with_rotation_keeps_the_new_token(secret: str | None, admin: bool) -> None:
     """GetTokensFromRefreshToken takes ClientSecret itself (no user name) and its new refresh token is the one to keep."""
-    async with stubbed_client(admin=admin_api, secret=secret) as (auth, stubber):
+    async with stubbed_client(admin=admin, secret=secret) as (auth, stubber):
         expected: dict[str, Any] = {
             "ClientId": STUB_CLIENT_ID,
             "RefreshToken": "old-refresh-token-0123",

@@ -128,13 +128,6 @@ def debug_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     return caplog
 
 
-@pytest.fixture(params=[True, False], ids=["admin", "public"])
-def admin(request: pytest.FixtureRequest) -> bool:
-    """AdminInitiateAuth or the public InitiateAuth."""
-    value: bool = request.param
-    return value
-
-
 async def test_whole_flows_leak_nothing(
     local_cognito: LocalCognito, debug_logs: pytest.LogCaptureFixture, admin: bool
 ) -> None:

@@ -22,11 +22,13 @@ from cognito_flow import (
     AuthFlow,
     Challenge,
     ChallengeName,
+    CognitoAuthClient,
     DeviceStatus,
     HandlerRegistry,
     InMemoryDeviceStore,
     NotAuthorizedError,
     RefreshTokenReuseError,
+    RememberedDevice,
     SessionExpiredError,
 )
 from cognito_flow.handlers import select_challenge, software_token_mfa
@@ -306,14 +308,22 @@ async def test_device_srp_across_two_requests(service: FakeCognito, make: Make) 
     )
 
 
-async def test_wrong_device_password_is_refused(service: FakeCognito, make: Make) -> None:
-    """A device claim made with the wrong device password is rejected."""
+async def signed_in_once(
+    service: FakeCognito, make: Make
+) -> tuple[CognitoAuthClient, InMemoryDeviceStore, RememberedDevice]:
+    """alice has signed in once: her client, its device store, and the device it remembers."""
     store = InMemoryDeviceStore()
     auth = make(device_store=store)
     service.add_user("alice", "pw-123456")
     await auth.authenticate("alice", "pw-123456")
     device = await store.get(POOL_ID, "alice")
     assert device is not None
+    return auth, store, device
+
+
+async def test_wrong_device_password_is_refused(service: FakeCognito, make: Make) -> None:
+    """A device claim made with the wrong device password is rejected."""
+    auth, store, device = await signed_in_once(service, make)
     await store.put(POOL_ID, "alice", attrs.evolve(device, device_password="not-the-password"))
     with pytest.raises(NotAuthorizedError):
         await auth.authenticate("alice", "pw-123456")
@@ -321,12 +331,7 @@ async def test_wrong_device_password_is_refused(service: FakeCognito, make: Make
 
 async def test_device_unknown_to_the_service_is_dropped(service: FakeCognito, make: Make) -> None:
     """When the service forgot the device, it is dropped and the sign-in carries on."""
-    store = InMemoryDeviceStore()
-    auth = make(device_store=store)
-    service.add_user("alice", "pw-123456")
-    await auth.authenticate("alice", "pw-123456")
-    old = await store.get(POOL_ID, "alice")
-    assert old is not None
+    auth, store, old = await signed_in_once(service, make)
     del service.devices[old.device_key]
     result = await auth.authenticate("alice", "pw-123456")
     assert result.new_device_metadata is not None

@@ -28,8 +28,6 @@ Run it:
   ``uvicorn --factory --app-dir examples fastapi_app:from_env``.
 """
 
-from __future__ import annotations
-
 import argparse
 import asyncio
 import contextlib

@@ -499,6 +499,7 @@ async def test_a_bad_device_cookie_is_ignored(
     service: FakeCognito, fake_app: tuple[Any, Sealer], caplog: pytest.LogCaptureFixture
 ) -> None:
     """A device cookie that does not open is ignored: the sign-in goes on without it."""
+    caplog.set_level(logging.INFO)
     service.add_user("alice", PASSWORD)
     app, _ = fake_app
     async with browser(app) as client:

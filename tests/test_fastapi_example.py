@@ -12,17 +12,18 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
+import subprocess
+import sys
 import types
 from collections.abc import AsyncIterator, Callable
 from http.cookies import SimpleCookie
-from pathlib import Path
 from typing import Any
 
 import attrs
 import httpx
 import pytest
 from conftest import Make
-from example_server import serve
+from example_server import EXAMPLE, serve
 from fake_cognito import POOL_ID, FakeCognito, ServiceError, Session
 from fake_cognito import serve as serve_fake
 from srp_peer import SrpVerifierPeer
@@ -43,8 +44,7 @@ KEY = Sealer.generate_key()
 @pytest.fixture(scope="module")
 def example() -> types.ModuleType:
     """examples/fastapi_app.py, imported by path."""
-    path = Path(__file__).resolve().parent.parent / "examples" / "fastapi_app.py"
-    spec = importlib.util.spec_from_file_location("example_fastapi_app", path)
+    spec = importlib.util.spec_from_file_location("example_fastapi_app", EXAMPLE)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -356,12 +356,18 @@ async def test_the_page_is_served(web: httpx.AsyncClient) -> None:
     assert 'fetch("/me"' in resp.text
 
 
-async def test_main_plays_the_story(
-    example: types.ModuleType, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """main(): TOTP challenge, a wrong code refused, tokens, /me and /refresh."""
-    assert await example.main() == 0
-    assert capsys.readouterr().out.splitlines() == [
+def test_main_plays_the_story() -> None:
+    """`python examples/fastapi_app.py`: TOTP challenge, a wrong code refused, tokens, /me, /refresh."""
+    completed = subprocess.run(
+        [sys.executable, str(EXAMPLE)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=EXAMPLE.parent.parent,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.splitlines() == [
         "carol turned on TOTP MFA",
         "POST /login -> 200 challenge SOFTWARE_TOKEN_MFA",
         "POST /login/answer (wrong code) -> 401 wrong code, try again",
@@ -369,6 +375,7 @@ async def test_main_plays_the_story(
         "GET /me -> 200 signed in as carol",
         "POST /refresh -> 200 signed-in",
     ]
+    assert "eyJ" not in completed.stdout
 
 
 # -- the in-test Cognito: devices, RevokeToken, requiredAttributes, context --------

@@ -1,4 +1,8 @@
-"""examples/aiohttp_app.py: the two-request sign-in over HTTP, against moto."""
+"""examples/aiohttp_app.py: the stateless two-request sign-in over HTTP, against moto.
+
+The remembered device and sign-out, which moto does not serve, run against
+the in-test Cognito (tests/fake_cognito.py).
+"""
 
 from __future__ import annotations
 
@@ -13,9 +17,12 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from conftest import Make
+from fake_cognito import FakeCognito
 
-from cognito_flow import AuthenticationResult, Challenge, CognitoAuthClient, SessionExpiredError
-from cognito_flow.testing import LocalCognito, fresh_totp_code, wrong_totp_code
+from cognito_flow import AuthenticationResult, CognitoAuthClient, SessionExpiredError
+from cognito_flow.testing import LocalCognito, fresh_totp_code, totp_code, wrong_totp_code
+from cognito_flow.web import Sealer
 
 PASSWORD = "Initial-Passw0rd!"
 TEMPORARY = "Temporary-Passw0rd!"
@@ -36,9 +43,36 @@ def example() -> types.ModuleType:
     return module
 
 
+class Clock:
+    """The Sealer's clock, moved by the tests."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.fixture
-async def client(example: types.ModuleType, local_cognito: LocalCognito) -> AsyncIterator[Client]:
-    app = example.make_app(local_cognito.auth_client())
+def clock() -> Clock:
+    return Clock()
+
+
+def sealer_for(auth: CognitoAuthClient, clock: Clock | None = None) -> Sealer:
+    return Sealer(
+        keys=[Sealer.generate_key()],
+        user_pool_id=auth.user_pool_id,
+        client_id=auth.client_id,
+        clock=clock or time.time,
+    )
+
+
+@pytest.fixture
+async def client(
+    example: types.ModuleType, local_cognito: LocalCognito, clock: Clock
+) -> AsyncIterator[Client]:
+    auth = local_cognito.auth_client()
+    app = example.make_app(auth, sealer_for(auth, clock))
     async with TestClient(TestServer(app)) as test_client:
         yield test_client
 
@@ -54,15 +88,26 @@ async def login(client: Client, username: str, password: str) -> dict[str, Any]:
     return body
 
 
-def pending_store(client: Client, example: types.ModuleType) -> dict[str, Any]:
+def sealer_of(client: Client, example: types.ModuleType) -> Sealer:
     assert client.app is not None
-    store: dict[str, Any] = client.app[example.PENDING]
-    return store
+    sealer: Sealer = client.app[example.SEALER]
+    return sealer
 
 
-async def test_unknown_pending_id_is_404(client: Client) -> None:
+async def test_tampered_or_unknown_pending_is_400(
+    local_cognito: LocalCognito, client: Client
+) -> None:
+    """A pending that is no sealed challenge, or one altered in the browser, is 400."""
     status, body = await post(client, "/login/answer", {"pending": "nope", "answers": {}})
-    assert (status, body) == (404, {"error": "no such pending sign-in"})
+    assert (status, body) == (400, {"error": "not a sign-in of this site (signature)"})
+    await local_cognito.create_user("bob", TEMPORARY, temporary=True)
+    pending = (await login(client, "bob", TEMPORARY))["pending"]
+    flipped = pending[:40] + ("A" if pending[40] != "A" else "B") + pending[41:]
+    answers = {"NEW_PASSWORD": NEW_PASSWORD}
+    status, body = await post(client, "/login/answer", {"pending": flipped, "answers": answers})
+    assert (status, body) == (400, {"error": "not a sign-in of this site (signature)"})
+    status, body = await post(client, "/login/answer", {"pending": "a b", "answers": answers})
+    assert (status, body) == (400, {"error": "not a sign-in of this site (format)"})
 
 
 async def test_wrong_password_is_401(local_cognito: LocalCognito, client: Client) -> None:
@@ -85,6 +130,7 @@ async def test_new_password_required_then_signed_in(
     step = await login(client, "bob", TEMPORARY)
     assert step["status"] == "challenge"
     assert step["challenge"] == "NEW_PASSWORD_REQUIRED"
+    assert step["answer_keys"] == [["NEW_PASSWORD"]]
 
     answers = {"NEW_PASSWORD": NEW_PASSWORD}
     status, done = await post(
@@ -115,13 +161,13 @@ async def test_bad_answers_are_400_and_the_challenge_stands(
     assert (status, done["status"]) == (200, "signed-in")
 
 
-async def test_reused_session_is_401_start_again(
-    example: types.ModuleType,
+async def test_reused_session_is_410_start_again(
     local_cognito: LocalCognito,
     client: Client,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """moto answers a spent Session with ResourceNotFoundException: SessionExpiredError."""
+    """A sealed challenge answered twice: moto answers the spent Session with
+    ResourceNotFoundException, SessionExpiredError, and the app says start again."""
     raised: list[type[BaseException]] = []
     resume = CognitoAuthClient.resume
 
@@ -135,30 +181,29 @@ async def test_reused_session_is_401_start_again(
     monkeypatch.setattr(CognitoAuthClient, "resume", spy)
     await local_cognito.create_user("bob", TEMPORARY, temporary=True)
     pending = (await login(client, "bob", TEMPORARY))["pending"]
-    store = pending_store(client, example)
-    store["copy"] = store[pending]  # as if the same challenge were answered twice
 
     answers = {"NEW_PASSWORD": NEW_PASSWORD}
     status, _ = await post(client, "/login/answer", {"pending": pending, "answers": answers})
     assert status == 200
-    status, body = await post(client, "/login/answer", {"pending": "copy", "answers": answers})
-    assert (status, body) == (401, {"error": "start again"})
+    status, body = await post(client, "/login/answer", {"pending": pending, "answers": answers})
+    assert (status, body) == (410, {"error": "start again"})
     assert raised == [SessionExpiredError]
-    # Either way the id is spent.
-    assert (await post(client, "/login/answer", {"pending": pending, "answers": answers}))[0] == 404
+    # Cognito, not the app, keeps it spent: every later try is refused too.
+    status, _ = await post(client, "/login/answer", {"pending": pending, "answers": answers})
+    assert status == 410
 
 
-async def test_expired_pending_is_401_start_again(
-    example: types.ModuleType, local_cognito: LocalCognito, client: Client
+async def test_expired_pending_is_410_start_again(
+    local_cognito: LocalCognito, client: Client, clock: Clock
 ) -> None:
+    """A sealed challenge older than the Sealer's challenge_max_age (180 s) is 410."""
     await local_cognito.create_user("bob", TEMPORARY, temporary=True)
     pending = (await login(client, "bob", TEMPORARY))["pending"]
-    store = pending_store(client, example)
-    store[pending] = store[pending]._replace(created=time.monotonic() - example.PENDING_TTL - 1)
+    clock.now += 181
 
     answers = {"NEW_PASSWORD": NEW_PASSWORD}
     status, body = await post(client, "/login/answer", {"pending": pending, "answers": answers})
-    assert (status, body) == (401, {"error": "start again"})
+    assert (status, body) == (410, {"error": "start again"})
 
 
 async def test_mfa_setup_after_new_password(local_cognito: LocalCognito, client: Client) -> None:
@@ -175,6 +220,7 @@ async def test_mfa_setup_after_new_password(local_cognito: LocalCognito, client:
     assert step["pending"] != first["pending"]
     uri = step["otpauth_uri"]
     assert uri.startswith("otpauth://totp/")
+    assert step["qr_svg"].startswith("<svg")
     secret = uri.split("secret=")[1].split("&")[0]
 
     answers = {"SOFTWARE_TOKEN_MFA_CODE": await fresh_totp_code(secret)}
@@ -213,14 +259,15 @@ async def test_no_secret_in_bodies_or_logs(
 
     bodies: list[str] = []
     sessions: set[str] = set()
+    sealer = sealer_of(client, example)
 
     async def call(path: str, body: object) -> dict[str, Any]:
         resp = await client.post(path, json=body)
         text = await resp.text()
         bodies.append(text)
-        for pending in pending_store(client, example).values():
-            sessions.add(Challenge.from_dict(pending.challenge).session or "")
         decoded: dict[str, Any] = json.loads(text)
+        if "pending" in decoded:
+            sessions.add(sealer.open_challenge(decoded["pending"]).session or "")
         return decoded
 
     # Temporary password -> new password -> TOTP on -> sign in with a wrong, then a right code.
@@ -238,7 +285,8 @@ async def test_no_secret_in_bodies_or_logs(
     step = await call("/login", {"username": "erin", "password": NEW_PASSWORD})
     assert step["challenge"] == "SOFTWARE_TOKEN_MFA"
     wrong = {"SOFTWARE_TOKEN_MFA_CODE": wrong_totp_code(secret)}
-    assert (await call("/login/answer", {"pending": step["pending"], "answers": wrong}))["pending"]
+    step = await call("/login/answer", {"pending": step["pending"], "answers": wrong})
+    assert step["pending"]
     right = {"SOFTWARE_TOKEN_MFA_CODE": await fresh_totp_code(secret)}
     done = await call("/login/answer", {"pending": step["pending"], "answers": right})
     assert done["status"] == "signed-in"
@@ -254,3 +302,84 @@ async def test_no_secret_in_bodies_or_logs(
         assert "eyJ" not in text  # no JWT at all
         for value in secrets:
             assert value not in text
+
+
+async def test_wrong_code_is_401_with_a_fresh_sealed_challenge(
+    local_cognito: LocalCognito, client: Client
+) -> None:
+    """A wrong code: 401 and a new sealed challenge, which the right code then finishes."""
+    await local_cognito.create_user("carol", PASSWORD)
+    first = await local_cognito.auth_client().authenticate("carol", PASSWORD)
+    secret = await local_cognito.enable_totp(first.access_token)
+    step = await login(client, "carol", PASSWORD)
+    assert step["answer_keys"] == [["SOFTWARE_TOKEN_MFA_CODE"]]
+    wrong = {"SOFTWARE_TOKEN_MFA_CODE": wrong_totp_code(secret)}
+    status, retry = await post(
+        client, "/login/answer", {"pending": step["pending"], "answers": wrong}
+    )
+    assert status == 401
+    assert retry["error"] == "wrong code, try again"
+    assert retry["challenge"] == "SOFTWARE_TOKEN_MFA"
+    assert retry["pending"] != step["pending"]
+    right = {"SOFTWARE_TOKEN_MFA_CODE": await fresh_totp_code(secret)}
+    status, done = await post(
+        client, "/login/answer", {"pending": retry["pending"], "answers": right}
+    )
+    assert (status, done["status"]) == (200, "signed-in")
+
+
+TOTP_SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+async def test_device_cookie_context_refresh_and_logout(
+    example: types.ModuleType, service: FakeCognito, make: Make
+) -> None:
+    """In-test Cognito: the device cookie (HttpOnly, Secure, SameSite=Strict) skips MFA for this
+    browser only; UserContextData carries the peer's IP; refresh, then logout revokes the token."""
+    service.add_user("alice", PASSWORD, totp_secret=TOTP_SEED)
+    auth = make()
+    sealer = sealer_for(auth)
+    async with TestClient(TestServer(example.make_app(auth, sealer))) as web_client:
+        step = await login(web_client, "alice", PASSWORD)
+        code = {"SOFTWARE_TOKEN_MFA_CODE": totp_code(TOTP_SEED)}
+        resp = await web_client.post(
+            "/login/answer", json={"pending": step["pending"], "answers": code}
+        )
+        assert (await resp.json())["status"] == "signed-in"
+        device_cookie = resp.cookies["cf_device"]
+        refresh_cookie = resp.cookies["cf_refresh"]
+        for cookie in (device_cookie, refresh_cookie):
+            assert cookie["httponly"] is True
+            assert cookie["secure"] is True
+            assert cookie["samesite"] == "Strict"
+        device = sealer.open_device(device_cookie.value)
+        assert all(
+            call["UserContextData"] == {"IpAddress": "127.0.0.1"}
+            for call in service.calls("InitiateAuth") + service.calls("RespondToAuthChallenge")
+        )
+
+        # The same browser (its cookie): DEVICE_KEY goes out and MFA is skipped.
+        service.requests.clear()
+        resp = await web_client.post(
+            "/login",
+            json={"username": "alice", "password": PASSWORD},
+            headers={"Cookie": f"cf_device={device_cookie.value}"},
+        )
+        assert (await resp.json())["status"] == "signed-in"
+        assert service.calls("InitiateAuth")[0]["AuthParameters"]["DEVICE_KEY"] == device.device_key
+        # Another browser (no cookie): no DEVICE_KEY, MFA asked.
+        service.requests.clear()
+        step = await login(web_client, "alice", PASSWORD)
+        assert step["challenge"] == "SOFTWARE_TOKEN_MFA"
+        assert "DEVICE_KEY" not in service.calls("InitiateAuth")[0]["AuthParameters"]
+
+        token = {"Cookie": f"cf_refresh={refresh_cookie.value}"}
+        resp = await web_client.post("/refresh", headers=token)
+        assert (resp.status, (await resp.json())["status"]) == (200, "signed-in")
+        resp = await web_client.post("/logout", headers=token)
+        assert (resp.status, await resp.json()) == (200, {"status": "signed-out"})
+        assert service.calls("RevokeToken")[-1]["Token"] == refresh_cookie.value
+        resp = await web_client.post("/refresh", headers=token)
+        assert (resp.status, await resp.json()) == (401, {"error": "signed out: sign in again"})
+        resp = await web_client.post("/refresh")
+        assert resp.status == 401

@@ -62,7 +62,7 @@ async def test_aiohttp_app(capsys: pytest.CaptureFixture[str]) -> None:
     assert out.splitlines() == [
         "carol turned on TOTP MFA",
         "POST /login -> 200 challenge SOFTWARE_TOKEN_MFA",
-        "POST /login/answer (wrong code) -> 400 wrong code, try again",
+        "POST /login/answer (wrong code) -> 401 wrong code, try again",
         "POST /login/answer (right code) -> 200 signed-in",
         "signed in as carol",
     ]

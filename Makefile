@@ -22,7 +22,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict cognito_flow
+	$(BIN)/mypy --strict cognito_flow tests examples benchmarks
 
 pytest: $(STAMP)
 	$(BIN)/coverage run -m pytest

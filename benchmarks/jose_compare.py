@@ -83,7 +83,7 @@ def public_jwk(key: rsa.RSAPrivateKey) -> dict[str, str]:
     }
 
 
-def candidates(jwk_dict: dict[str, str], token: str) -> dict[str, Callable[[], dict[str, Any]]]:
+def candidates(jwk_dict: dict[str, Any], token: str) -> dict[str, Callable[[], dict[str, Any]]]:
     """One verification per library, each with its key imported once."""
     import jwcrypto.jwk
     import jwcrypto.jwt
@@ -117,7 +117,7 @@ def candidates(jwk_dict: dict[str, str], token: str) -> dict[str, Callable[[], d
         joserfc_claims.validate(claims)
         return claims
 
-    no_claim_checks = {"verify_exp": False, "verify_iat": False, "verify_nbf": False}
+    no_claim_checks: Any = {"verify_exp": False, "verify_iat": False, "verify_nbf": False}
 
     def pyjwt_() -> dict[str, Any]:
         claims: dict[str, Any] = pyjwt.decode(

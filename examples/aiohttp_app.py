@@ -66,7 +66,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 AUTH = web.AppKey("auth", CognitoAuthClient)
 SEALER = web.AppKey("sealer", Sealer)
 #: Addresses of your load balancers, whose X-Forwarded-For is believed.
-TRUSTED_PROXIES = web.AppKey("trusted_proxies", tuple)
+TRUSTED_PROXIES: web.AppKey[tuple[str, ...]] = web.AppKey("trusted_proxies", tuple)
 
 
 def make_app(
@@ -98,7 +98,8 @@ async def json_object(request: web.Request) -> dict[str, Any]:
 
 def context_of(request: web.Request) -> RequestContext:
     """The person's IP, server, path and a few headers, for Cognito's threat protection."""
-    return RequestContext.from_aiohttp(request, trusted_proxies=request.app[TRUSTED_PROXIES])
+    proxies = request.app[TRUSTED_PROXIES]
+    return RequestContext.from_aiohttp(request, trusted_proxies=proxies)
 
 
 def browser_device(request: web.Request) -> RememberedDevice | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +23,7 @@ from cognito_flow.web import Sealer
 playwright_api = pytest.importorskip("playwright.async_api", reason="Playwright is not installed")
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-if not os.path.exists(CHROMIUM):
+if not Path(CHROMIUM).exists():
     pytest.skip(
         f"no Chromium at {CHROMIUM}: install Debian's chromium package (apt-get install chromium)",
         allow_module_level=True,

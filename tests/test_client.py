@@ -547,7 +547,7 @@ async def test_connect_creates_and_closes_its_client(
 
             async def __aexit__(self, *exc: object) -> Any:
                 events.append("close")
-                return await context.__aexit__(*exc)
+                return await context.__aexit__(*exc)  # type: ignore[arg-type]
 
         return Spy()
 

@@ -595,7 +595,7 @@ class SpySession:
                 return client
 
             async def __aexit__(self, *exc: object) -> Any:
-                return await context.__aexit__(*exc)
+                return await context.__aexit__(*exc)  # type: ignore[arg-type]
 
         return Keep()
 

@@ -6,19 +6,18 @@ the in-test Cognito (tests/fake_cognito.py).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import time
 import types
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from conftest import Make
 from fake_cognito import FakeCognito
+from web_kit import Clock, load_example
 
 from cognito_flow import AuthenticationResult, CognitoAuthClient, SessionExpiredError
 from cognito_flow.testing import LocalCognito, fresh_totp_code, totp_code, wrong_totp_code
@@ -33,24 +32,7 @@ Client = TestClient[Any, Any]
 
 @pytest.fixture(scope="module")
 def example() -> types.ModuleType:
-    """examples/aiohttp_app.py, imported by path."""
-    path = Path(__file__).resolve().parent.parent / "examples" / "aiohttp_app.py"
-    spec = importlib.util.spec_from_file_location("example_aiohttp_app", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-class Clock:
-    """The Sealer's clock, moved by the tests."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
+    return load_example("aiohttp_app")
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ NEW_PASSWORD_REQUIRED with requiredAttributes.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import subprocess
@@ -27,6 +26,7 @@ from example_server import EXAMPLE, serve
 from fake_cognito import POOL_ID, FakeCognito, ServiceError, Session
 from fake_cognito import serve as serve_fake
 from srp_peer import SrpVerifierPeer
+from web_kit import Clock, load_example
 
 from cognito_flow import CognitoAuthClient
 from cognito_flow.testing import LocalCognito, fresh_totp_code, totp_code, wrong_totp_code
@@ -43,25 +43,7 @@ KEY = Sealer.generate_key()
 
 @pytest.fixture(scope="module")
 def example() -> types.ModuleType:
-    """examples/fastapi_app.py, imported by path."""
-    spec = importlib.util.spec_from_file_location("example_fastapi_app", EXAMPLE)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-class Clock:
-    """The Sealer's clock, moved by the tests."""
-
-    def __init__(self) -> None:
-        import time
-
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
+    return load_example("fastapi_app")
 
 
 @pytest.fixture

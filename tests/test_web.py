@@ -15,6 +15,7 @@ import pytest
 from cryptography.fernet import Fernet
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from web_kit import Clock
 
 from cognito_flow import (
     Challenge,
@@ -36,18 +37,8 @@ OTPAUTH_URI = f"otpauth://totp/Example:alice?secret={SECRET_CODE}&issuer=Example
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]+")
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: float = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def sealer(*keys: str, clock: Clock | None = None, **kw: Any) -> Sealer:
-    return Sealer(keys=list(keys or [KEY_A]), clock=clock or Clock(), **kw)
+    return Sealer(keys=list(keys or [KEY_A]), clock=clock or Clock(T0), **kw)
 
 
 CHALLENGES = {
@@ -400,7 +391,7 @@ def test_bad_ids_are_refused(field: str, bad: Any) -> None:
 
 def test_challenge_expires_after_its_max_age() -> None:
     """A challenge opens up to challenge_max_age seconds, then raises ExpiredTokenError."""
-    clock = Clock()
+    clock = Clock(T0)
     s = sealer(clock=clock)
     token = s.seal_challenge(CHALLENGES["software_token_mfa"])
     clock.now = T0 + 180
@@ -415,7 +406,7 @@ def test_challenge_expires_after_its_max_age() -> None:
 
 def test_longer_challenge_max_age() -> None:
     """challenge_max_age=900 (Cognito's longest session) keeps a challenge for 15 minutes."""
-    clock = Clock()
+    clock = Clock(T0)
     s = sealer(clock=clock, challenge_max_age=dt.timedelta(minutes=15))
     token = s.seal_challenge(CHALLENGES["software_token_mfa"])
     clock.now = T0 + 900
@@ -427,7 +418,7 @@ def test_longer_challenge_max_age() -> None:
 
 def test_device_cookie_lasts_a_year_by_default() -> None:
     """A device cookie opens for 365 days by default, and device_max_age changes that."""
-    clock = Clock()
+    clock = Clock(T0)
     s = sealer(clock=clock)
     cookie = s.seal_device(DEVICE)
     clock.now = T0 + 365 * 86400

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from cognito_flow import __main__ as cli
@@ -24,3 +27,18 @@ def test_an_unknown_command_is_refused() -> None:
     with pytest.raises(SystemExit) as info:
         cli.main(["nope"])
     assert info.value.code == 2
+
+
+def test_the_quick_start_demo_prints_no_traceback() -> None:
+    """`make demo` as a person sees it: moto's missing GetTokensFromRefreshToken, which
+    refresh() falls back from, leaves no server traceback on the console."""
+    ran = subprocess.run(
+        [sys.executable, "-m", "cognito_flow", "demo"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert "done" in ran.stdout
+    assert "Traceback" not in ran.stderr

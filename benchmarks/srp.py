@@ -35,7 +35,8 @@ from typing import Any
 
 from cognito_flow import srp
 
-VECTORS = Path(__file__).resolve().parents[1].parent / "shared" / "test-vectors" / "srp.json"
+#: The reference client's known answers, kept in the repository (see tests/data/README.md).
+VECTORS = Path(__file__).resolve().parents[1] / "tests" / "data" / "srp.json"
 
 
 def load_case() -> dict[str, Any]:

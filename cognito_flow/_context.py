@@ -85,6 +85,13 @@ _FORWARDED_HEADERS = frozenset(
 )
 
 
+#: The headers from_asgi() decodes, as ASGI gives them: the forwarded ones,
+#: Host and the proxy headers.
+_READ_HEADERS = frozenset(
+    name.encode("latin-1") for name in (*_FORWARDED_HEADERS, "host", *PROXY_HEADERS)
+)
+
+
 def _short(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 80 else f"{text[:77]}..."
@@ -324,14 +331,19 @@ class RequestContext:
             )
         pairs: list[tuple[str, str]] = []
         for pair in scope.get("headers") or ():
-            if (
-                not isinstance(pair, Sequence)
-                or len(pair) != 2
-                or not all(isinstance(part, bytes) for part in pair)
-            ):
+            # Unpacking, not an isinstance() check against Sequence: this runs
+            # for every header of every sign-in request.
+            try:
+                raw_name, raw_value = pair
+            except (TypeError, ValueError):
+                raw_name = raw_value = None
+            if not (isinstance(raw_name, bytes) and isinstance(raw_value, bytes)):
                 raise ConfigurationError("scope['headers'] must hold [name, value] pairs of bytes")
-            # ASGI headers are bytes; latin-1 is how HTTP servers map them to str.
-            pairs.append((pair[0].decode("latin-1"), pair[1].decode("latin-1")))
+            name = raw_name.lower()
+            # Only what _build() reads is decoded; latin-1 is how HTTP servers
+            # map header bytes to str.
+            if name in _READ_HEADERS:
+                pairs.append((name.decode("latin-1"), raw_value.decode("latin-1")))
         server = scope.get("server")
         fallback_host = None
         if isinstance(server, Sequence) and server and isinstance(server[0], str):

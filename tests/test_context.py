@@ -539,6 +539,9 @@ def test_server_path_includes_root_path(root_path: str, path: str, expected: str
         (scope(client=("testclient", 50000)), "not an IP address"),
         (scope(headers=[(b"host", "example.com")]), "pairs of bytes"),  # type: ignore[list-item]
         (scope(headers=[b"ab"]), "pairs of bytes"),  # type: ignore[list-item]
+        (scope(headers=[(b"host", b"a", b"b")]), "pairs of bytes"),  # type: ignore[list-item]
+        (scope(headers=[7]), "pairs of bytes"),  # type: ignore[list-item]
+        (scope(headers=["ab"]), "pairs of bytes"),  # type: ignore[list-item]
         (scope(path=b"/login"), "must be strings"),
     ],
 )

@@ -13,18 +13,28 @@ client, as a production one would.
 
 Sign-in: against one local Cognito (moto's server, in a process of its own,
 as the real service is elsewhere: in this process its thread would fight the
-app for the GIL, a cost no real deployment has), a user
-with TOTP MFA signs in in two steps, one after the other: ``start()`` then
-``resume()`` with the code, called directly on the library; and
-``POST /login`` then ``POST /login/answer`` through examples/fastapi_app.py
-over httpx's ASGITransport (sealing, opening, RequestContext, JSON and
-FastAPI included; no sockets). httpx's ASGITransport looks for sniffio on
-every request, a filesystem search each time where it is not installed: the
-``bench`` extra installs it, so that the figure is the app's, not the test
-client's. The two alternate in blocks of ``--sign-ins``,
-``--rounds`` times; each figure is the median over the blocks. Targets
-(issue 9): the example at least 0.9x the direct rate; sealing plus opening
-under 1% of one sign-in.
+app for the GIL, a cost no real deployment has), a user with TOTP MFA signs
+in in two steps. Four ways, each sending Cognito the same requests (the same
+ContextData included):
+
+- the library called directly: ``start()`` then ``resume()`` with the code;
+- ``floor_app()``: the least a FastAPI backend can do around those two calls,
+  a yardstick for what FastAPI itself costs;
+- examples/fastapi_app.py, ``POST /login`` then ``POST /login/answer``, handed
+  to the app as an ASGI server hands it a parsed request (``serve()``): the
+  app's cost, FastAPI, sealing, opening, RequestContext and JSON included,
+  the browser's not;
+- the same through httpx's ASGITransport, the test client's own work in this
+  process included (httpx looks for sniffio on every request, a filesystem
+  search where it is missing: the ``bench`` extra installs it).
+
+First one at a time: the kinds alternate in blocks of ``--sign-ins``,
+``--rounds`` times; each figure is the median over the blocks. Then with
+``--concurrency`` sign-ins in flight, where the figure is sign-ins per second
+and the CPU seconds each sign-in cost this process (the backend) and moto's
+(read from /proc), to show which side is the bottleneck. Targets (issue 9):
+the example at least 0.9x the direct rate; sealing plus opening under 1% of
+one sign-in.
 """
 
 from __future__ import annotations
@@ -33,8 +43,10 @@ import argparse
 import asyncio
 import contextlib
 import importlib.util
+import json
 import logging
 import os
+import secrets
 import socket
 import statistics
 import subprocess
@@ -43,12 +55,23 @@ import time
 import types
 import urllib.error
 import urllib.request
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
+import attrs
 import cryptography
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
-from cognito_flow import AuthenticationResult, Challenge, ChallengeName, RememberedDevice
+from cognito_flow import (
+    AuthenticationResult,
+    Challenge,
+    ChallengeName,
+    CodeMismatchError,
+    RememberedDevice,
+    RequestContext,
+)
 from cognito_flow.web import Sealer
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "fastapi_app.py"
@@ -100,8 +123,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--ops", type=int, default=2000, help="operations per sample")
     parser.add_argument("--runs", type=int, default=15, help="samples per figure")
-    parser.add_argument("--sign-ins", type=int, default=20, help="sign-ins per block")
-    parser.add_argument("--rounds", type=int, default=7, help="blocks of each kind")
+    parser.add_argument("--sign-ins", type=int, default=10, help="sign-ins per block")
+    parser.add_argument("--rounds", type=int, default=15, help="blocks of each kind")
+    parser.add_argument(
+        "--concurrency", type=int, default=8, help="sign-ins in flight, for the second figure"
+    )
     args = parser.parse_args(argv)
     sealer = Sealer(
         keys=[Sealer.generate_key(), Sealer.generate_key()],
@@ -152,9 +178,14 @@ def load_example() -> types.ModuleType:
 
 
 class InstantAuth:
-    """Answers start() and resume() at once, as if Cognito took no time: the app's own cost."""
+    """Answers start() and resume() at once, as if Cognito took no time: the app's own cost.
 
-    def __init__(self, auth: object) -> None:
+    With ``delay``, each answer comes after that many seconds of sleep instead,
+    the process idle meanwhile as it is while a real service answers.
+    """
+
+    def __init__(self, auth: object, delay: float = 0.0) -> None:
+        self.delay = delay
         self.user_pool_id = getattr(auth, "user_pool_id", "")
         self.client_id = getattr(auth, "client_id", "")
         self.challenge = CHALLENGES["SOFTWARE_TOKEN_MFA"]
@@ -167,15 +198,19 @@ class InstantAuth:
         )
 
     async def start(self, *args: object, **kwargs: object) -> Challenge:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return self.challenge
 
     async def resume(self, *args: object, **kwargs: object) -> AuthenticationResult:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return self.result
 
 
 @contextlib.contextmanager
-def moto_process() -> Iterator[str]:
-    """moto's server in a process of its own on a free loopback port; its URL."""
+def moto_process() -> Iterator[tuple[str, int]]:
+    """moto's server in a process of its own on a free loopback port; its URL and pid."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -197,36 +232,179 @@ def moto_process() -> Iterator[str]:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("moto's server did not start") from None
                 time.sleep(0.1)
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         process.wait(timeout=10)
 
 
 async def timed_blocks(
-    kinds: dict[str, Callable[[], Awaitable[None]]], count: int, rounds: int
-) -> dict[str, float]:
-    """Median seconds per call of each kind, the kinds alternating block by block."""
+    kinds: Mapping[str, Callable[[], Awaitable[None]]], count: int, rounds: int
+) -> dict[str, list[float]]:
+    """Seconds per call of each kind, one sample per round, the kinds alternating block by block.
+
+    The samples of one round were taken within a second of each other, so a
+    ratio of two kinds is best taken round by round (``paired()``): a slow
+    spell of the machine then weighs on both sides.
+    """
     samples: dict[str, list[float]] = {name: [] for name in kinds}
     for call in kinds.values():  # warm up
         for _ in range(3):
             await call()
-    for _ in range(rounds):
-        for name, call in kinds.items():
+    for round_ in range(rounds):
+        # Each kind goes first as often as the others.
+        order = list(kinds.items())
+        shift = round_ % len(order)
+        for name, call in order[shift:] + order[:shift]:
             start = time.perf_counter()
             for _ in range(count):
                 await call()
             samples[name].append((time.perf_counter() - start) / count)
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return samples
+
+
+def paired(base: list[float], other: list[float]) -> tuple[float, float, float]:
+    """Median, lowest and highest of the round-by-round rate ratio other/base."""
+    ratios = sorted(b / o for b, o in zip(base, other, strict=True))
+    return statistics.median(ratios), ratios[0], ratios[-1]
 
 
 async def sign_ins(args: argparse.Namespace, seal_open_us: float) -> None:
     """The two-step TOTP sign-in, direct and through the FastAPI example."""
-    with moto_process() as endpoint:
-        await sign_ins_on(endpoint, args, seal_open_us)
+    with moto_process() as (endpoint, pid):
+        await sign_ins_on(endpoint, pid, args, seal_open_us)
 
 
-async def sign_ins_on(endpoint: str, args: argparse.Namespace, seal_open_us: float) -> None:
+#: What a browser's fetch() sends besides the body (the allow-listed ones
+#: reach Cognito in the ContextData).
+BROWSER_HEADERS = (
+    (b"host", b"example.com"),
+    (b"user-agent", b"Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36"),
+    (b"accept", b"*/*"),
+    (b"accept-language", b"en-GB,en;q=0.9"),
+    (b"origin", b"https://example.com"),
+    (b"content-type", b"application/json"),
+)
+
+
+def asgi_scope(path: str, length: int) -> dict[str, object]:
+    """The scope an ASGI server (uvicorn) hands the app for one POST from a browser."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "https",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [*BROWSER_HEADERS, (b"content-length", str(length).encode())],
+        "client": ("203.0.113.7", 52100),
+        "server": ("10.0.0.5", 443),
+        "state": {},
+    }
+
+
+async def serve(app: Callable[..., Awaitable[None]], path: str, body: object) -> object:
+    """Hand one JSON POST to ``app`` as an ASGI server does once it has parsed it.
+
+    What a server does around this (HTTP parsing, the socket) and what the
+    browser does are not counted: the figure is the app's, FastAPI included.
+    """
+    raw = json.dumps(body).encode()
+    received = False
+    done = asyncio.Event()
+    chunks: list[bytes] = []
+    status = 0
+
+    async def receive() -> dict[str, object]:
+        nonlocal received
+        if not received:
+            received = True
+            return {"type": "http.request", "body": raw, "more_body": False}
+        await done.wait()  # as a server does: nothing more until the client goes
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = int(message["status"])  # type: ignore[call-overload]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))  # type: ignore[arg-type]
+            if not message.get("more_body"):
+                done.set()
+
+    await app(asgi_scope(path, len(raw)), receive, send)
+    # 401: the example's "wrong code, try again", with the challenge sealed again.
+    if status not in (200, 401):
+        raise RuntimeError(f"{path} answered {status}: {b''.join(chunks)[:200]!r}")
+    return json.loads(b"".join(chunks))
+
+
+def floor_app(auth: Any) -> FastAPI:
+    """The least a FastAPI backend can do around the same sign-in, as a yardstick.
+
+    Two routes; the body read with ``request.json()`` (no pydantic model);
+    the same ``RequestContext.from_asgi()`` as the example; the pending
+    challenge kept in this process's memory under a random key (no sealing,
+    so no second worker could resume it); only the access token in reply (no
+    cookies, no form fields). What FastAPI itself costs, and nothing else.
+    """
+    pending: dict[str, Challenge] = {}
+    app = FastAPI()
+
+    def waiting(step: Challenge, status: int = 200, **extra: str) -> JSONResponse:
+        key = secrets.token_urlsafe(16)
+        pending[key] = step
+        return JSONResponse({"status": "challenge", "pending": key, **extra}, status_code=status)
+
+    @app.post("/login")
+    async def login(request: Request) -> JSONResponse:
+        body = await request.json()
+        step = await auth.start(
+            body["username"],
+            body["password"],
+            device=None,
+            remember_device=True,
+            context=RequestContext.from_asgi(request.scope),
+        )
+        return waiting(step)
+
+    @app.post("/login/answer")
+    async def answer(request: Request) -> JSONResponse:
+        body = await request.json()
+        step = pending.pop(body["pending"])
+        try:
+            done = await auth.resume(
+                step,
+                body["answers"],
+                device=None,
+                remember_device=True,
+                context=RequestContext.from_asgi(request.scope),
+            )
+        except CodeMismatchError as err:
+            if err.challenge is None:
+                raise
+            return waiting(err.challenge, 401, error="wrong code, try again")
+        return JSONResponse({"status": "signed-in", "access_token": done.access_token})
+
+    return app
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds of process ``pid`` so far (Linux), or NaN."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return float("nan")
+    # utime and stime are the 14th and 15th fields of stat(5), counted from 1.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def sign_ins_on(
+    endpoint: str, moto_pid: int, args: argparse.Namespace, seal_open_us: float
+) -> None:
     import httpx
 
     from cognito_flow.testing import local_cognito, totp_code
@@ -245,65 +423,214 @@ async def sign_ins_on(endpoint: str, args: argparse.Namespace, seal_open_us: flo
         )
         app = example.make_app(auth, sealer)
         transport = httpx.ASGITransport(app=app)
+        # The same sign-in: the ContextData the example sends for these requests.
+        login_context = RequestContext.from_asgi(asgi_scope("/login", 0))
+        # moto takes a TOTP code of the current 30 s step only; one computed
+        # just before the step ends can be refused: both kinds answer again.
+        retries = {"direct": 0, "apps": 0}
+        answer_context = RequestContext.from_asgi(asgi_scope("/login/answer", 0))
 
         async def direct() -> None:
-            step = await auth.start("bench", PASSWORD)
+            step = await auth.start(
+                "bench", PASSWORD, device=None, remember_device=True, context=login_context
+            )
             assert isinstance(step, Challenge)
-            done = await auth.resume(step, {"SOFTWARE_TOKEN_MFA_CODE": totp_code(secret)})
-            assert isinstance(done, AuthenticationResult)
+            while True:
+                try:
+                    done = await auth.resume(
+                        step,
+                        {"SOFTWARE_TOKEN_MFA_CODE": totp_code(secret)},
+                        device=None,
+                        remember_device=True,
+                        context=answer_context,
+                    )
+                except CodeMismatchError as err:  # the code's 30 s step ended on the way
+                    if err.challenge is None:
+                        raise
+                    step = err.challenge
+                    retries["direct"] += 1
+                    continue
+                assert isinstance(done, AuthenticationResult)
+                return
 
-        async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as web:
+        async def through(served: Any) -> None:
+            reply = await serve(served, "/login", {"username": "bench", "password": PASSWORD})
+            while True:
+                assert isinstance(reply, dict)
+                code = {"SOFTWARE_TOKEN_MFA_CODE": totp_code(secret)}
+                body = {"pending": reply["pending"], "answers": code}
+                reply = await serve(served, "/login/answer", body)
+                assert isinstance(reply, dict)
+                if reply["status"] == "signed-in":
+                    return
+                assert reply.get("error") == "wrong code, try again", reply
+                retries["apps"] += 1
 
-            async def through_app() -> None:
+        floor = floor_app(auth)
+
+        async def floor_fastapi() -> None:
+            await through(floor)
+
+        async def example_app() -> None:
+            await through(app)
+
+        headers = {k.decode(): v.decode() for k, v in BROWSER_HEADERS if k != b"host"}
+        async with httpx.AsyncClient(
+            transport=transport, base_url="https://example.com", headers=headers
+        ) as web:
+
+            async def test_client() -> None:
                 resp = await web.post("/login", json={"username": "bench", "password": PASSWORD})
                 code = {"SOFTWARE_TOKEN_MFA_CODE": totp_code(secret)}
                 body = {"pending": resp.json()["pending"], "answers": code}
                 resp = await web.post("/login/answer", json=body)
+                if resp.status_code == 401:  # the code's 30 s step ended on the way
+                    retries["apps"] += 1
+                    code = {"SOFTWARE_TOKEN_MFA_CODE": totp_code(secret)}
+                    body = {"pending": resp.json()["pending"], "answers": code}
+                    resp = await web.post("/login/answer", json=body)
                 assert resp.json()["status"] == "signed-in", resp.text
 
-            figures = await timed_blocks(
-                {"direct": direct, "example": through_app}, args.sign_ins, args.rounds
+            kinds = {
+                "direct": direct,
+                "floor": floor_fastapi,
+                "example": example_app,
+                "test client": test_client,
+            }
+            figures = await timed_blocks(kinds, args.sign_ins, args.rounds)
+            in_flight = await concurrent_blocks(
+                {"direct": direct, "floor": floor_fastapi, "example": example_app},
+                args.concurrency,
+                args.sign_ins * 2,
+                max(3, args.rounds // 3),
+                moto_pid,
             )
-        # The same two requests with Cognito answering at once (a stand-in
-        # for the library): what FastAPI, the example and the test client
-        # add to each sign-in, apart from the service.
-        stub_app = example.make_app(InstantAuth(auth), sealer)
-        stub_transport = httpx.ASGITransport(app=stub_app)
-        async with httpx.AsyncClient(
-            transport=stub_transport, base_url="https://testserver"
-        ) as stub_web:
+        # The same requests with Cognito answering at once (a stand-in for
+        # the library): what FastAPI and the example alone cost; then with
+        # answers that take 4 ms, about what moto takes here.
+        app_cpu = []
+        for delay in (0.0, 0.004):
+            stub_app = example.make_app(InstantAuth(auth, delay), sealer)
 
-            async def instant() -> None:
-                resp = await stub_web.post(
-                    "/login", json={"username": "bench", "password": PASSWORD}
-                )
-                body = {"pending": resp.json()["pending"], "answers": {"X": "1"}}
-                resp = await stub_web.post("/login/answer", json=body)
-                assert resp.json()["status"] == "signed-in", resp.text
+            async def stub(stub_app: Any = stub_app) -> None:
+                reply = await serve(stub_app, "/login", {"username": "bench", "password": PASSWORD})
+                assert isinstance(reply, dict)
+                body = {"pending": reply["pending"], "answers": {"X": "1"}}
+                reply = await serve(stub_app, "/login/answer", body)
+                assert isinstance(reply, dict)
+                assert reply["status"] == "signed-in", reply
 
-            app_only = (await timed_blocks({"instant": instant}, args.sign_ins * 5, args.rounds))[
-                "instant"
-            ]
-    direct_s, example_s = figures["direct"], figures["example"]
+            count = args.sign_ins * 25 if not delay else args.sign_ins * 2
+            app_cpu.append(await cpu_per_call(stub, count, args.rounds))
+    report(args, figures, in_flight, app_cpu, seal_open_us)
+    print(f"  answers refused at a TOTP step's end and given again: {retries}")
+
+
+@attrs.frozen
+class Load:
+    """Medians over the blocks of one kind of sign-in run ``concurrency`` at a time."""
+
+    rate: float  # sign-ins per second
+    cpu: float  # CPU seconds of this process (the backend) per sign-in
+    moto_cpu: float  # CPU seconds of moto's process per sign-in
+    moto_busy: float  # moto's CPU seconds per wall second
+
+
+async def concurrent_blocks(
+    kinds: Mapping[str, Callable[[], Awaitable[None]]],
+    concurrency: int,
+    count: int,
+    rounds: int,
+    moto_pid: int,
+) -> dict[str, Load]:
+    """Sign-ins per second of each kind with ``concurrency`` in flight, block by block."""
+    samples: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name in kinds}
+
+    async def worker(call: Callable[[], Awaitable[None]]) -> None:
+        for _ in range(count):
+            await call()
+
+    done = concurrency * count
+    for _ in range(rounds):
+        for name, call in kinds.items():
+            moto_start, cpu_start = cpu_seconds(moto_pid), time.process_time()
+            start = time.perf_counter()
+            await asyncio.gather(*(worker(call) for _ in range(concurrency)))
+            wall = time.perf_counter() - start
+            moto = cpu_seconds(moto_pid) - moto_start
+            cpu = time.process_time() - cpu_start
+            samples[name].append((done / wall, cpu / done, moto / done, moto / wall))
+    return {
+        name: Load(*(statistics.median(column) for column in zip(*rows, strict=True)))
+        for name, rows in samples.items()
+    }
+
+
+async def cpu_per_call(call: Callable[[], Awaitable[None]], count: int, rounds: int) -> float:
+    """Median CPU seconds of this process per call of ``call``."""
+    for _ in range(count // 10):  # warm up
+        await call()
+    samples = []
+    for _ in range(rounds):
+        start = time.process_time()
+        for _ in range(count):
+            await call()
+        samples.append((time.process_time() - start) / count)
+    return statistics.median(samples)
+
+
+def report(
+    args: argparse.Namespace,
+    figures: dict[str, list[float]],
+    in_flight: dict[str, Load],
+    app_cpu: list[float],
+    seal_open_us: float,
+) -> None:
+    median = {name: statistics.median(values) for name, values in figures.items()}
     print()
     print(
-        f"two-request TOTP sign-in against the local Cognito (moto, its own process), "
-        f"median of {args.rounds} blocks "
-        f"of {args.sign_ins}, one at a time"
+        "two-request TOTP sign-in against the local Cognito (moto, its own process), "
+        f"{args.rounds} rounds of blocks of {args.sign_ins}, one at a time; medians"
     )
-    print(f"  {'':34} {'ms/sign-in':>10} {'sign-ins/s':>10} {'requests/s':>10}")
-    for name, seconds in (
-        ("library: start() + resume()", direct_s),
-        ("FastAPI example (ASGITransport)", example_s),
-    ):
-        print(f"  {name:34} {seconds * 1e3:10.2f} {1 / seconds:10.1f} {2 / seconds:10.1f}")
-    print(f"  example / direct throughput: {direct_s / example_s:.3f}x (target >= 0.9x)")
     print(
-        f"  the example and FastAPI alone, Cognito answering at once: {app_only * 1e3:.2f} ms "
-        f"per sign-in (2 requests, httpx client included); measured gap: "
-        f"{(example_s - direct_s) * 1e3:.2f} ms"
+        f"  {'':44} {'ms/sign-in':>10} {'sign-ins/s':>10} {'requests/s':>10} "
+        f"{'/ direct, round by round':>27}"
     )
-    share = seal_open_us / (direct_s * 1e6) * 100
+    for name, key in (
+        ("library: start() + resume()", "direct"),
+        ("least FastAPI app (floor_app), over ASGI", "floor"),
+        ("FastAPI example, served over ASGI", "example"),
+        ("FastAPI example, httpx test client included", "test client"),
+    ):
+        seconds = median[key]
+        ratio = ""
+        if key != "direct":
+            middle, low, high = paired(figures["direct"], figures[key])
+            ratio = f"{middle:.3f}x ({low:.3f} to {high:.3f})"
+        print(
+            f"  {name:44} {seconds * 1e3:10.2f} {1 / seconds:10.1f} {2 / seconds:10.1f} {ratio:>27}"
+        )
+    print("  target: the example at least 0.9x the direct rate")
+    direct_load, example_load = in_flight["direct"], in_flight["example"]
+    print(
+        f"  {args.concurrency} sign-ins in flight: library {direct_load.rate:.1f}/s, "
+        f"least app {in_flight['floor'].rate:.1f}/s, "
+        f"example {example_load.rate:.1f}/s: {example_load.rate / direct_load.rate:.3f}x"
+    )
+    for name, load in (
+        ("library", direct_load),
+        ("least app", in_flight["floor"]),
+        ("example", example_load),
+    ):
+        print(
+            f"    {name:9} CPU per sign-in: this process {load.cpu * 1e3:.2f} ms, "
+            f"moto {load.moto_cpu * 1e3:.2f} ms (moto busy {load.moto_busy:.0%} of one core)"
+        )
+    print(
+        f"  CPU of the example and FastAPI alone per sign-in (2 requests), Cognito answering "
+        f"at once: {app_cpu[0] * 1e3:.2f} ms; after 4 ms: {app_cpu[1] * 1e3:.2f} ms"
+    )
+    share = seal_open_us / (median["direct"] * 1e6) * 100
     print(
         f"  seal+open of one challenge: {seal_open_us:.1f} µs = {share:.3f}% of one sign-in "
         "round trip (target < 1%)"

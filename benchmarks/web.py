@@ -425,10 +425,10 @@ async def sign_ins_on(
         transport = httpx.ASGITransport(app=app)
         # The same sign-in: the ContextData the example sends for these requests.
         login_context = RequestContext.from_asgi(asgi_scope("/login", 0))
-        # moto takes a TOTP code of the current 30 s step only; one computed
-        # just before the step ends can be refused: both kinds answer again.
-        retries = {"direct": 0, "apps": 0}
         answer_context = RequestContext.from_asgi(asgi_scope("/login/answer", 0))
+        # moto takes a TOTP code of the current 30 s step only; one computed
+        # just before the step ends can be refused: every kind answers again.
+        retries = {"direct": 0, "apps": 0}
 
         async def direct() -> None:
             step = await auth.start(

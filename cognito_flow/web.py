@@ -7,8 +7,8 @@ A web sign-in spans several requests, workers and browsers, and the library
 keeps no per-user state on the server for it. A pending ``Challenge`` (it holds
 the single-use Session) and a ``RememberedDevice`` (it holds the device
 password) go to the browser instead, sealed: encrypted and authenticated with
-Fernet (AES-128-CBC and HMAC-SHA256, from the cryptography package), so the
-browser can neither read nor change them::
+AES-256-GCM (from the cryptography package), so the browser can neither read
+nor change them::
 
     sealer = Sealer(keys=[current_key, previous_key])  # the first seals, all open
     token = sealer.seal_challenge(challenge)           # a hidden form field or a cookie
@@ -19,11 +19,16 @@ browser can neither read nor change them::
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import datetime as dt
 import io
 import json
+import os
 import re
+import secrets
+import struct
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -32,7 +37,8 @@ import attrs
 
 try:
     import segno
-    from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 except ImportError as exc:  # pragma: no cover - only without the extra
     raise ImportError(
         'cognito_flow.web needs the "web" extra: pip install "cognito-flow[web]"'
@@ -57,43 +63,51 @@ _CHALLENGE_MAX_AGE_LIMIT = 900
 #: How long a device cookie opens by default: a year.
 _DEVICE_MAX_AGE = 365 * 24 * 60 * 60
 
-#: The payload format; a future change of layout gets a new number.
-_FORMAT = 1
+#: A sealed token is URL-safe base64, without "=" padding, of
+#: ``version (1 byte) | sealed at (8 bytes, big-endian seconds) | nonce (12) |
+#: AES-256-GCM ciphertext and tag (16)``; the first 9 bytes are the associated
+#: data, so the time cannot be changed either. A future layout gets a new
+#: version byte.
+_VERSION = b"\x01"
+_HEADER = struct.Struct(">cQ")
+_NONCE_SIZE = 12
+_TAG_SIZE = 16
+_SHORTEST = _HEADER.size + _NONCE_SIZE + _TAG_SIZE
+#: Clocks of two servers may differ this much: a token sealed up to a minute
+#: "in the future" still opens.
+_CLOCK_SKEW = 60
+
 _CHALLENGE = "challenge"
 _DEVICE = "device"
 _WHAT = {_CHALLENGE: "sealed challenge", _DEVICE: "device cookie"}
 
 #: Far above any challenge or device, far below what it costs to check.
 _MAX_TOKEN_LENGTH = 64 * 1024
-#: Fernet tokens are URL-safe base64; the "=" padding is dropped when sealing.
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]+")
+#: A key: 32 bytes in URL-safe base64 with its padding, as generate_key() makes.
+_KEY_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}=")
 
 _DEVICE_FIELDS = ("device_key", "device_group_key", "device_password")
 
 
-def _fernets(keys: Iterable[str | bytes]) -> tuple[Fernet, ...]:
+def _ciphers(keys: Iterable[str | bytes]) -> tuple[AESGCM, ...]:
     """Check each key; no message ever quotes one."""
     if isinstance(keys, (str, bytes)) or not isinstance(keys, Iterable):
         raise ConfigurationError(
             "keys must be a list of keys, the current one first (Sealer.generate_key() makes one)"
         )
-    fernets: list[Fernet] = []
+    ciphers: list[AESGCM] = []
     for index, key in enumerate(keys):
-        fernet: Fernet | None = None
-        if isinstance(key, (str, bytes)):
-            # The error is raised outside this block, so that no exception
-            # chain carries cryptography's view of the key along.
-            with contextlib.suppress(ValueError, TypeError):
-                fernet = Fernet(key)
-        if fernet is None:
+        text = key.decode("ascii", "replace") if isinstance(key, bytes) else key
+        if not isinstance(text, str) or not _KEY_SHAPE.fullmatch(text):
             raise ConfigurationError(
                 f"keys[{index}] is not a Sealer key: it must be 32 url-safe base64-encoded "
                 "bytes, as Sealer.generate_key() makes"
             )
-        fernets.append(fernet)
-    if not fernets:
+        ciphers.append(AESGCM(base64.urlsafe_b64decode(text)))
+    if not ciphers:
         raise ConfigurationError("keys is empty: give at least one key (Sealer.generate_key())")
-    return tuple(fernets)
+    return tuple(ciphers)
 
 
 def _seconds(value: int | dt.timedelta, name: str) -> int:
@@ -149,12 +163,14 @@ def _device_from(data: object) -> RememberedDevice | None:
 class Sealer:
     """Seals challenges and devices for the browser, and opens them again.
 
-    ``keys`` are Fernet keys (``Sealer.generate_key()``), current one first:
-    the first seals, every one opens, so a key can be rotated without signing
-    anybody out. Keep an old key for as long as something sealed with it may
-    come back: ``challenge_max_age`` for challenges, ``device_max_age`` for
-    device cookies (or re-seal a device cookie at each sign-in, which also
-    renews its age).
+    ``keys`` are 256-bit AES keys (``Sealer.generate_key()``), current one
+    first: the first seals, every one opens, so a key can be rotated without
+    signing anybody out. Keep an old key for as long as something sealed with
+    it may come back: ``challenge_max_age`` for challenges, ``device_max_age``
+    for device cookies (or re-seal a device cookie at each sign-in, which also
+    renews its age). Each seal draws a random 96-bit nonce, so one key may
+    seal up to 2**32 tokens (NIST SP 800-38D), billions of sign-ins: rotate it
+    long before.
 
     Args:
         keys: the keys, current first; str or bytes.
@@ -186,7 +202,7 @@ class Sealer:
     ``SameSite`` cookie to a form field, so that page scripts cannot read it.
     """
 
-    _fernets: tuple[Fernet, ...] = attrs.field(alias="keys", converter=_fernets)
+    _ciphers: tuple[AESGCM, ...] = attrs.field(alias="keys", converter=_ciphers)
     user_pool_id: str | None = attrs.field(default=None, kw_only=True, validator=_optional_id)
     client_id: str | None = attrs.field(default=None, kw_only=True, validator=_optional_id)
     challenge_max_age: int = attrs.field(
@@ -196,14 +212,9 @@ class Sealer:
         default=_DEVICE_MAX_AGE, kw_only=True, converter=_device_max_age
     )
     clock: Callable[[], float] = attrs.field(default=time.time, kw_only=True, validator=_callable)
-    _multi: MultiFernet = attrs.field(init=False)
-
-    @_multi.default
-    def _make_multi(self) -> MultiFernet:
-        return MultiFernet(list(self._fernets))
 
     def __repr__(self) -> str:
-        count = len(self._fernets)
+        count = len(self._ciphers)
         return (
             f"Sealer(keys=<{count} key{'s' if count != 1 else ''}>, "
             f"user_pool_id={self.user_pool_id!r}, client_id={self.client_id!r}, "
@@ -213,7 +224,7 @@ class Sealer:
     @staticmethod
     def generate_key() -> str:
         """A new random key, as a string to keep in a secret store or environment variable."""
-        return Fernet.generate_key().decode("ascii")
+        return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")
 
     def seal_challenge(self, challenge: Challenge) -> str:
         """Seal a pending challenge: a URL-safe string for a hidden form field or a cookie.
@@ -268,23 +279,25 @@ class Sealer:
         return device
 
     def _seal(self, kind: str, data: dict[str, Any]) -> str:
-        payload: dict[str, Any] = {"v": _FORMAT, "kind": kind}
+        payload: dict[str, Any] = {"kind": kind}
         if self.user_pool_id is not None:
             payload["pool"] = self.user_pool_id
         if self.client_id is not None:
             payload["client"] = self.client_id
         payload["data"] = data
         plaintext = json.dumps(payload, separators=(",", ":")).encode("utf-8")
-        token = self._multi.encrypt_at_time(plaintext, int(self.clock()))
+        header = _HEADER.pack(_VERSION, max(int(self.clock()), 0))
+        nonce = os.urandom(_NONCE_SIZE)
+        sealed = header + nonce + self._ciphers[0].encrypt(nonce, plaintext, header)
         # Without its "=" padding the token is [A-Za-z0-9_-] only: nothing to
         # escape in a URL, a cookie or an HTML attribute.
-        sealed = token.decode("ascii").rstrip("=")
-        if len(sealed) > _MAX_TOKEN_LENGTH:
+        token = base64.urlsafe_b64encode(sealed).rstrip(b"=").decode("ascii")
+        if len(token) > _MAX_TOKEN_LENGTH:
             raise ConfigurationError(
-                f"the sealed {kind} would be {len(sealed)} characters, more than "
+                f"the sealed {kind} would be {len(token)} characters, more than "
                 f"{_MAX_TOKEN_LENGTH}; it could not be opened again"
             )
-        return sealed
+        return token
 
     def _open(self, token: object, kind: str, max_age: int) -> Any:
         """Check a token in order (shape, key, payload, kind, audience, age); its data."""
@@ -295,22 +308,22 @@ class Sealer:
             or not _TOKEN_SHAPE.fullmatch(token)
         ):
             raise InvalidTokenError(f"the {what} is not a sealed token", check="format")
-        raw = (token + "=" * (-len(token) % 4)).encode("ascii")
-        now = int(self.clock())
-        # The usual case costs one decryption; the failures are then told
-        # apart, because Fernet raises the same InvalidToken for a forgery as
-        # for an old token. No "except" block raises: no exception chain ever
-        # carries the token or its plaintext.
+        # No "except" block raises: no exception chain ever carries the token
+        # or its plaintext.
         plaintext: bytes | None = None
-        timely = True
-        try:
-            plaintext = self._multi.decrypt_at_time(raw, max_age, now)
-        except InvalidToken:
-            timely = False
+        raw = b""
+        with contextlib.suppress(binascii.Error):  # a length no base64 has
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        if len(raw) >= _SHORTEST and raw[:1] == _VERSION:
+            header = raw[: _HEADER.size]
+            nonce = raw[_HEADER.size : _SHORTEST - _TAG_SIZE]
+            sealed = raw[_SHORTEST - _TAG_SIZE :]
+            for cipher in self._ciphers:
+                with contextlib.suppress(InvalidTag):
+                    plaintext = cipher.decrypt(nonce, sealed, header)
+                    break
         if plaintext is None:
-            with contextlib.suppress(InvalidToken):
-                plaintext = self._multi.decrypt(raw)
-        if plaintext is None:
+            # A token of another layout cannot be authenticated either.
             raise InvalidTokenError(
                 f"the {what} is not authentic: it was altered or truncated, or sealed "
                 "with a key this Sealer does not hold",
@@ -322,7 +335,6 @@ class Sealer:
             payload = None
         if (
             not isinstance(payload, dict)
-            or payload.get("v") != _FORMAT
             or "data" not in payload
             or payload.get("kind") not in _WHAT
         ):
@@ -342,14 +354,15 @@ class Sealer:
                 raise InvalidTokenError(
                     f"the {what} was sealed for another {label}", check="audience"
                 )
-        if not timely:
-            issued = self._multi.extract_timestamp(raw)
-            if issued > now:
-                raise InvalidTokenError(
-                    f"the {what} was sealed {issued - now} s in the future: "
-                    "are the servers' clocks in step?",
-                    check="timestamp",
-                )
+        issued = _HEADER.unpack_from(raw)[1]
+        now = int(self.clock())
+        if issued > now + _CLOCK_SKEW:
+            raise InvalidTokenError(
+                f"the {what} was sealed {issued - now} s in the future: "
+                "are the servers' clocks in step?",
+                check="timestamp",
+            )
+        if now - issued > max_age:
             advice = "start the sign-in again" if kind == _CHALLENGE else "sign in without it"
             raise ExpiredTokenError(
                 f"the {what} is {now - issued} s old, more than its max age of "

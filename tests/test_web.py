@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 import pytest
-from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from web_kit import Clock
@@ -155,7 +155,7 @@ def test_the_browser_cannot_read_a_sealed_challenge() -> None:
 
 
 def test_each_seal_is_different() -> None:
-    """Sealing twice gives two tokens (a fresh IV each time); both open."""
+    """Sealing twice gives two tokens (a fresh nonce each time); both open."""
     s = sealer()
     first, second = (s.seal_challenge(CHALLENGES["software_token_mfa"]) for _ in range(2))
     assert first != second
@@ -189,12 +189,12 @@ def test_wrong_key_is_a_signature_failure() -> None:
 
 
 def test_generate_key_makes_distinct_working_keys() -> None:
-    """generate_key() returns a new str key each time, usable by Sealer and Fernet."""
+    """generate_key() returns a new str key each time: 32 random bytes (AES-256), URL-safe base64."""
     keys = {Sealer.generate_key() for _ in range(5)}
     assert len(keys) == 5
     for key in keys:
         assert isinstance(key, str)
-        Fernet(key)
+        assert len(base64.urlsafe_b64decode(key)) == 32
         Sealer(keys=[key])
     Sealer(keys=[KEY_A.encode()])
 
@@ -284,10 +284,65 @@ def test_garbage_is_refused(garbage: Any, check: str) -> None:
             assert_no_leak(info.value, garbage)
 
 
-def fernet_token(payload: Any, key: str = KEY_A, at: int = T0) -> str:
-    """A token made with the right key, but not by Sealer."""
+def made_token(payload: Any, key: str = KEY_A, at: int = T0, version: bytes = b"\x01") -> str:
+    """A token made by hand, in the layout Sealer documents, with the right key."""
     raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    return Fernet(key).encrypt_at_time(raw, at).decode().rstrip("=")
+    header = version + at.to_bytes(8, "big")
+    nonce = secrets.token_bytes(12)
+    sealed = header + nonce + AESGCM(base64.urlsafe_b64decode(key)).encrypt(nonce, raw, header)
+    return base64.urlsafe_b64encode(sealed).decode().rstrip("=")
+
+
+def open_by_hand(token: str, key: str = KEY_A) -> tuple[bytes, int, Any]:
+    """The version byte, the time and the payload of a token, read in the documented layout."""
+    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    header, nonce, sealed = raw[:9], raw[9:21], raw[21:]
+    plaintext = AESGCM(base64.urlsafe_b64decode(key)).decrypt(nonce, sealed, header)
+    return header[:1], int.from_bytes(header[1:], "big"), json.loads(plaintext)
+
+
+def test_the_token_layout_is_the_documented_one() -> None:
+    """version 1 | time sealed | nonce | AES-256-GCM with the header as associated data."""
+    s = sealer(user_pool_id="eu-west-1_AbC123", client_id="1example")
+    version, at, payload = open_by_hand(s.seal_device(DEVICE))
+    assert (version, at) == (b"\x01", T0)
+    assert payload == {
+        "kind": "device",
+        "pool": "eu-west-1_AbC123",
+        "client": "1example",
+        "data": {
+            "device_key": DEVICE.device_key,
+            "device_group_key": DEVICE.device_group_key,
+            "device_password": DEVICE.device_password,
+        },
+    }
+    # A token made by hand in that layout opens.
+    assert s.open_device(made_token(payload)) == DEVICE
+
+
+def test_the_time_sealed_cannot_be_changed() -> None:
+    """Re-dating an expired token (the header is associated data) fails the signature check."""
+    old = sealer().seal_challenge(CHALLENGES["software_token_mfa"])
+    raw = bytearray(base64.urlsafe_b64decode(old + "=" * (-len(old) % 4)))
+    raw[1:9] = (T0 + 10_000).to_bytes(8, "big")
+    redated = base64.urlsafe_b64encode(bytes(raw)).decode().rstrip("=")
+    with pytest.raises(ExpiredTokenError):
+        sealer(clock=Clock(T0 + 10_000)).open_challenge(old)
+    with pytest.raises(InvalidTokenError) as info:
+        sealer(clock=Clock(T0 + 10_000)).open_challenge(redated)
+    assert info.value.check == "signature"
+
+
+def test_a_token_of_another_layout_version_is_refused() -> None:
+    """A version byte this Sealer does not know is refused like a forgery, even with the key."""
+    good = {
+        "kind": "device",
+        "data": dict.fromkeys(("device_key", "device_group_key", "device_password"), "x"),
+    }
+    assert sealer().open_device(made_token(good)).device_key == "x"
+    with pytest.raises(InvalidTokenError) as info:
+        sealer().open_device(made_token(good, version=b"\x02"))
+    assert info.value.check == "signature"
 
 
 @pytest.mark.parametrize(
@@ -297,17 +352,17 @@ def fernet_token(payload: Any, key: str = KEY_A, at: int = T0) -> str:
         b"\xff\xfe",
         ["a", "list"],
         {"kind": "challenge", "data": {}},
-        {"v": 2, "kind": "challenge", "data": {}},
-        {"v": 1, "kind": "session", "data": {}},
-        {"v": 1, "kind": "challenge"},
-        {"v": 1, "kind": "challenge", "data": {"name": "SMS_MFA"}},
-        {"v": 1, "kind": "challenge", "data": ["not", "a", "dict"]},
+        {"data": {"name": "SMS_MFA", "username": "alice"}},
+        {"kind": "session", "data": {}},
+        {"kind": "challenge"},
+        {"kind": "challenge", "data": {"name": "SMS_MFA"}},
+        {"kind": "challenge", "data": ["not", "a", "dict"]},
     ],
 )
 def test_foreign_payloads_under_the_right_key_are_format_errors(payload: Any) -> None:
     """Data sealed with the key but not by this library is refused as a format error."""
     with pytest.raises(InvalidTokenError) as info:
-        sealer().open_challenge(fernet_token(payload))
+        sealer().open_challenge(made_token(payload))
     assert info.value.check == "format"
     assert_no_leak(info.value)
 
@@ -324,7 +379,7 @@ def test_foreign_payloads_under_the_right_key_are_format_errors(payload: Any) ->
 )
 def test_malformed_devices_are_format_errors(data: Any) -> None:
     """A device payload without exactly its three non-empty strings is a format error."""
-    token = fernet_token({"v": 1, "kind": "device", "data": data})
+    token = made_token({"kind": "device", "data": data})
     with pytest.raises(InvalidTokenError) as info:
         sealer().open_device(token)
     assert info.value.check == "format"

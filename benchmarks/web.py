@@ -273,7 +273,7 @@ def paired(base: list[float], other: list[float]) -> tuple[float, float, float]:
     The interval is the pair of order statistics around the median that
     holds the true median with 95% probability for any distribution of the
     ratios (the normal approximation to the binomial, good from about 20
-    rounds); with fewer than 6 rounds it is the whole range.
+    rounds); with fewer than 11 rounds it is the whole range.
     """
     ratios = sorted(b / o for b, o in zip(base, other, strict=True))
     n = len(ratios)
